@@ -1,0 +1,524 @@
+# -*- coding: utf-8 -*-
+# Copyright: mailsec.postfix contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Catalogue of TLS/SASL findings over a ``postfix_info`` result.
+
+Pure: ``findings(info, profile)`` returns a list of
+``{id, severity, service, message, fix}``. Ids are stable (tests, users and
+the role's assertions rely on them). ``message`` says why in Postfix terms,
+``fix`` names the parameter, where to set it (main.cf or the master.cf
+service) and the value.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+PROFILES = ("interop", "intermediate", "modern")
+SEVERITIES = ("high", "medium", "low", "info")
+WEAK_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
+UNAUTH_DESTINATION = ("reject_unauth_destination", "defer_unauth_destination")
+
+FINDING_IDS = (
+    "auth_on_public_smtp",
+    "auth_without_tls",
+    "sasl_anonymous_allowed",
+    "submission_tls_optional",
+    "weak_protocols_mandatory",
+    "weak_protocols_opportunistic",
+    "anonymous_ciphers",
+    "mandatory_settings_ignored",
+    "deprecated_parameter",
+    "no_starttls",
+    "cert_name_mismatch",
+    "cert_self_signed",
+    "cert_expiring",
+    "cert_key_mismatch",
+    "cert_unreadable",
+    "weak_key",
+    "open_relay_risk",
+    "vrfy_enabled",
+)
+
+
+def _version_tuple(version):
+    parts = []
+    for part in str(version or "").split(".")[:3]:
+        digits = "".join(ch for ch in part if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def protocol_floor(info, minimum="TLSv1.2"):
+    """``>=TLSv1.2`` on Postfix 3.6+, the exclusion list on older versions."""
+    version = _version_tuple(info.get("version"))
+    if version and version < (3, 6):
+        excluded = ["SSLv2", "SSLv3", "TLSv1", "TLSv1.1"]
+        if minimum == "TLSv1.3":
+            excluded.append("TLSv1.2")
+        return ", ".join("!" + name for name in excluded)
+    return ">=" + minimum
+
+
+def _finding(fid, severity, service, message, fix):
+    return {"id": fid, "severity": severity, "service": service, "message": message, "fix": fix}
+
+
+def _label(listener):
+    port = listener.get("port")
+    name = listener.get("service")
+    return "%s (port %s)" % (name, port) if port else name
+
+
+def _where(listener, param):
+    """Where a fix for ``param`` belongs: the service if it overrides it there."""
+    if (listener.get("origins") or {}).get(param) == "master.cf" or param in (listener.get("overrides") or {}):
+        return "master.cf service %s: -o %s=" % (listener.get("settings_service") or listener.get("service"), param)
+    return "main.cf: %s = " % param
+
+
+def _set(listener, param, value):
+    return _where(listener, param) + value
+
+
+def _is_public_smtp(listener):
+    return listener.get("port") == 25
+
+
+def _weak(enabled):
+    return [p for p in enabled or [] if p in WEAK_PROTOCOLS]
+
+
+def _relay_safe(restrictions):
+    """A restriction list that stops unauthenticated relaying on its own."""
+    for item in restrictions or []:
+        if item in UNAUTH_DESTINATION or item in ("reject", "defer"):
+            return True
+        if item == "permit":
+            return False
+    return False
+
+
+# ---------------------------------------------------------------- per listener
+
+
+def _auth_findings(lst):
+    out = []
+    name = lst["service"]
+    if not lst.get("sasl_enabled"):
+        return out
+    if _is_public_smtp(lst):
+        out.append(
+            _finding(
+                "auth_on_public_smtp",
+                "high",
+                name,
+                "SASL AUTH is offered on %s, the server-to-server MX port. smtpd_sasl_auth_enable in main.cf applies to "
+                "every smtpd service; AUTH on port 25 invites password guessing and mixes MUA submission with MX traffic."
+                % _label(lst),
+                "%s; enable AUTH only in the submission/submissions services (master.cf: -o smtpd_sasl_auth_enable=yes)"
+                % _set(lst, "smtpd_sasl_auth_enable", "no"),
+            )
+        )
+    if not lst.get("tls_auth_only") and not lst.get("tls_mandatory"):
+        out.append(
+            _finding(
+                "auth_without_tls",
+                "high",
+                name,
+                "%s advertises AUTH before STARTTLS: smtpd_tls_auth_only = no and smtpd_tls_security_level = %s (not encrypt, "
+                "no wrapper mode), so passwords can cross the network in plaintext."
+                % (_label(lst), lst.get("security_level")),
+                "main.cf: smtpd_tls_auth_only = yes (and for submission: master.cf service %s: -o smtpd_tls_security_level=encrypt)"
+                % name,
+            )
+        )
+    plain_opts = lst.get("sasl_security_options") or []
+    tls_opts = lst.get("sasl_tls_security_options") or []
+    missing = []
+    if "noanonymous" not in plain_opts:
+        missing.append("smtpd_sasl_security_options")
+    if "noanonymous" not in tls_opts:
+        missing.append("smtpd_sasl_tls_security_options")
+    if missing:
+        # The plain set only matters where AUTH is offered before TLS.
+        plain_reachable = not lst.get("tls_auth_only") and not lst.get("tls_mandatory")
+        in_force = "smtpd_sasl_tls_security_options" in missing or plain_reachable
+        out.append(
+            _finding(
+                "sasl_anonymous_allowed",
+                "high" if in_force else "low",
+                name,
+                "%s lacks noanonymous on %s (%s = %s; %s = %s). These are lists: setting e.g. 'noplaintext' replaces the "
+                "default 'noanonymous', and smtpd_sasl_tls_security_options inherits $smtpd_sasl_security_options, "
+                "so anonymous SASL mechanisms become acceptable."
+                % (
+                    " and ".join(missing),
+                    _label(lst),
+                    "smtpd_sasl_security_options",
+                    ", ".join(plain_opts) or "(empty)",
+                    "smtpd_sasl_tls_security_options",
+                    ", ".join(tls_opts) or "(empty)",
+                ),
+                "%s; %s"
+                % (
+                    _set(lst, "smtpd_sasl_security_options", "noanonymous, noplaintext"),
+                    _set(lst, "smtpd_sasl_tls_security_options", "noanonymous"),
+                ),
+            )
+        )
+    if not _is_public_smtp(lst) and not lst.get("tls_mandatory"):
+        out.append(
+            _finding(
+                "submission_tls_optional",
+                "medium",
+                name,
+                "%s offers AUTH but does not require TLS (smtpd_tls_security_level = %s, no wrapper mode): clients may "
+                "submit mail in plaintext, and a MITM can strip STARTTLS." % (_label(lst), lst.get("security_level")),
+                "master.cf service %s: -o smtpd_tls_security_level=encrypt (port 465: -o smtpd_tls_wrappermode=yes)"
+                % name,
+            )
+        )
+    return out
+
+
+def _protocol_findings(lst, info, profile):
+    out = []
+    name = lst["service"]
+    weak = _weak(lst.get("protocols_enabled"))
+    if lst.get("tls_mode") == "none" or not weak:
+        return out
+    if lst.get("tls_mandatory"):
+        floor = protocol_floor(info, "TLSv1.3" if profile == "modern" else "TLSv1.2")
+        out.append(
+            _finding(
+                "weak_protocols_mandatory",
+                "high",
+                name,
+                "%s enforces TLS (%s), so Postfix uses %s = %s, which still allows %s. '!SSLv2, !SSLv3' excludes only SSL; "
+                "TLS 1.0/1.1 stay enabled."
+                % (
+                    _label(lst),
+                    lst.get("tls_mode") == "wrapper" and "wrapper mode" or "level encrypt",
+                    lst.get("protocols_param"),
+                    lst.get("protocols"),
+                    ", ".join(weak),
+                ),
+                _set(lst, lst.get("protocols_param") or "smtpd_tls_mandatory_protocols", floor),
+            )
+        )
+    else:
+        severity = "info" if profile == "interop" else "medium"
+        out.append(
+            _finding(
+                "weak_protocols_opportunistic",
+                severity,
+                name,
+                "%s uses opportunistic TLS (level %s), so Postfix applies %s = %s, which allows %s. Peers that cannot do "
+                "better fall back to plaintext if refused, which the interop profile accepts."
+                % (
+                    _label(lst),
+                    lst.get("security_level"),
+                    lst.get("protocols_param"),
+                    lst.get("protocols"),
+                    ", ".join(weak),
+                ),
+                _set(lst, lst.get("protocols_param") or "smtpd_tls_protocols", protocol_floor(info)),
+            )
+        )
+    return out
+
+
+def _cipher_findings(lst):
+    if lst.get("tls_mode") == "none" or lst.get("anonymous_ciphers_excluded", True):
+        return []
+    mandatory = lst.get("tls_mandatory")
+    return [
+        _finding(
+            "anonymous_ciphers",
+            "high" if mandatory else "medium",
+            lst["service"],
+            "%s offers anonymous (aNULL) cipher suites: the cipher grade in force (%s = %s) starts with 'aNULL:-aNULL' "
+            "by design, and 'high' does not remove them. Only %s removes aNULL (currently: %s). Clients that accept "
+            "them get no server authentication (MITM)."
+            % (
+                _label(lst),
+                lst.get("ciphers_param"),
+                lst.get("ciphers"),
+                " / ".join(lst.get("exclude_params") or []),
+                ", ".join(lst.get("exclude_ciphers") or []) or "nothing excluded",
+            ),
+            _set(lst, "smtpd_tls_exclude_ciphers", "aNULL, eNULL")
+            + " (applies at every security level, also to postscreen/tlsproxy)",
+        )
+    ]
+
+
+def _mandatory_ignored_listener(lst, info):
+    ignored = lst.get("mandatory_settings_ignored") or {}
+    if not ignored or lst.get("tls_mandatory"):
+        return []
+    settings = ", ".join("%s = %s" % (k, v) for k, v in sorted(ignored.items()))
+    level = lst.get("security_level")
+    return [
+        _finding(
+            "mandatory_settings_ignored",
+            "medium",
+            lst["service"],
+            "On %s (smtpd_tls_security_level = %s) the *_mandatory_* settings do nothing: at smtpd_tls_security_level=%s "
+            "Postfix uses smtpd_tls_protocols, not smtpd_tls_mandatory_protocols (and smtpd_tls_ciphers, not "
+            "smtpd_tls_mandatory_ciphers); the mandatory ones apply only at level encrypt or in wrapper mode. "
+            "Ignored here: %s." % (_label(lst), level, level, settings),
+            "%s; %s"
+            % (
+                _set(lst, "smtpd_tls_protocols", protocol_floor(info)),
+                _set(lst, "smtpd_tls_exclude_ciphers", "aNULL, eNULL"),
+            ),
+        )
+    ]
+
+
+def _no_starttls(lst):
+    if not _is_public_smtp(lst):
+        return []
+    if lst.get("tls_mode") != "none" and lst.get("has_certificate"):
+        return []
+    if lst.get("tls_mode") == "none":
+        why = "smtpd_tls_security_level = %s (from %s)" % (lst.get("security_level"), lst.get("security_level_source"))
+    else:
+        why = "no certificate is configured (smtpd_tls_chain_files / smtpd_tls_cert_file empty), so smtpd disables TLS"
+    return [
+        _finding(
+            "no_starttls",
+            "medium",
+            lst["service"],
+            "%s does not offer STARTTLS: %s. Mail from other servers travels in plaintext." % (_label(lst), why),
+            "%s; main.cf: smtpd_tls_chain_files = /path/key.pem, /path/fullchain.pem"
+            % _set(lst, "smtpd_tls_security_level", "may"),
+        )
+    ]
+
+
+def _open_relay(lst):
+    if _relay_safe(lst.get("client_restrictions")) and "permit" not in (lst.get("client_restrictions") or []):
+        # e.g. "permit_sasl_authenticated, reject": unauthenticated clients never get to RCPT
+        return []
+    if _relay_safe(lst.get("relay_restrictions")) or _relay_safe(lst.get("recipient_restrictions")):
+        return []
+    return [
+        _finding(
+            "open_relay_risk",
+            "high",
+            lst["service"],
+            "%s: neither smtpd_relay_restrictions (%s) nor smtpd_recipient_restrictions (%s) ends unauthenticated relaying "
+            "with reject_unauth_destination/defer_unauth_destination (or a final reject)."
+            % (
+                _label(lst),
+                ", ".join(lst.get("relay_restrictions") or []) or "empty",
+                ", ".join(lst.get("recipient_restrictions") or []) or "empty",
+            ),
+            _set(
+                lst,
+                "smtpd_relay_restrictions",
+                "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
+            ),
+        )
+    ]
+
+
+# ---------------------------------------------------------------- certificates
+
+
+def _cert_findings(cert, listeners_by_name, profile):
+    out = []
+    path = cert.get("path")
+    consumers = cert.get("used_by") or []
+    if cert.get("error"):
+        for service in consumers:
+            out.append(
+                _finding(
+                    "cert_unreadable",
+                    "medium",
+                    service,
+                    "certificate %s could not be inspected: %s" % (path, cert["error"]),
+                    "check %s (%s): the file must exist and be a PEM certificate readable by root"
+                    % (", ".join(cert.get("params") or []), path),
+                )
+            )
+        return out
+    for service in consumers:
+        lst = listeners_by_name.get(service)
+        if lst is None or lst.get("loopback"):
+            continue
+        public = _is_public_smtp(lst)
+        label = _label(lst)
+        if cert.get("covers_hostname") is False:
+            names = ", ".join(cert.get("sans") or []) or cert.get("common_name") or "(none)"
+            out.append(
+                _finding(
+                    "cert_name_mismatch",
+                    "medium" if public else "high",
+                    service,
+                    "certificate %s for %s names %s but myhostname is %s. A wildcard covers exactly one label "
+                    "(*.example.com covers mx.example.com, not example.com); verifying peers (MTA-STS, 'secure' policies, "
+                    "mail clients) reject the name." % (path, label, names, cert.get("hostname")),
+                    "issue a certificate whose subjectAltName includes %s (the MX/submission host name) and set main.cf: "
+                    "smtpd_tls_chain_files = <key>, <fullchain>; or set main.cf: myhostname = a name the certificate covers"
+                    % cert.get("hostname"),
+                )
+            )
+        if cert.get("self_signed"):
+            out.append(
+                _finding(
+                    "cert_self_signed",
+                    "info" if public else "medium",
+                    service,
+                    "certificate %s for %s is self-signed (issuer = subject %s). Opportunistic SMTP peers accept it, but "
+                    "MTA-STS and clients that verify cannot; give known clients a private CA or use a public CA."
+                    % (path, label, cert.get("subject")),
+                    "main.cf: smtpd_tls_chain_files = <key>, <leaf + intermediates from a public (ACME) or private CA>",
+                )
+            )
+        if cert.get("key_matches") is False:
+            out.append(
+                _finding(
+                    "cert_key_mismatch",
+                    "high",
+                    service,
+                    "the private key %s does not belong to certificate %s: the TLS handshake fails for %s."
+                    % (cert.get("key_path"), path, label),
+                    "point %s and its key parameter at the matching pair (or use smtpd_tls_chain_files = key, cert)"
+                    % ", ".join(cert.get("params") or []),
+                )
+            )
+    service = ", ".join(consumers)
+    days = cert.get("days_left")
+    if days is not None and days < 30:
+        expired = cert.get("expired") or days < 0
+        out.append(
+            _finding(
+                "cert_expiring",
+                "high" if expired or days < 7 else "medium",
+                service,
+                "certificate %s %s (not after %s)."
+                % (path, "has expired" if expired else "expires in %d days" % days, cert.get("not_after")),
+                "renew %s and reload Postfix (%s)" % (path, ", ".join(cert.get("params") or [])),
+            )
+        )
+    bits = cert.get("key_bits") or 0
+    key_type = cert.get("key_type")
+    severity = None
+    if key_type == "RSA" and bits < 2048:
+        severity = "high"
+    elif key_type == "RSA" and bits < 3072 and profile == "modern":
+        severity = "low"
+    elif key_type == "EC" and bits and bits < 256:
+        severity = "high"
+    if severity:
+        out.append(
+            _finding(
+                "weak_key",
+                severity,
+                service,
+                "certificate %s uses a %s-%d key; %s."
+                % (
+                    path,
+                    key_type,
+                    bits,
+                    "below 2048 bits is breakable"
+                    if severity == "high"
+                    else "the modern profile asks for RSA >= 3072 or ECDSA P-256",
+                ),
+                "main.cf: smtpd_tls_chain_files = <ECDSA P-256 key>, <cert>, <RSA-3072 key>, <cert>",
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------- outbound and global
+
+
+def _outbound_findings(outbound, info):
+    out = []
+    ignored = outbound.get("mandatory_settings_ignored") or {}
+    if ignored and not outbound.get("tls_mandatory"):
+        level = outbound.get("security_level")
+        settings = ", ".join("%s = %s" % (k, v) for k, v in sorted(ignored.items()))
+        policy = outbound.get("policy_maps")
+        out.append(
+            _finding(
+                "mandatory_settings_ignored",
+                "low" if policy else "medium",
+                "outbound",
+                "The smtp client runs at smtp_tls_security_level = %s: Postfix uses smtp_tls_protocols and smtp_tls_ciphers "
+                "there, not smtp_tls_mandatory_protocols/ciphers; the mandatory ones apply only at encrypt or higher "
+                "(globally or per destination in smtp_tls_policy_maps%s). Ignored here: %s."
+                % (level, ", which is set: %s" % policy if policy else "", settings),
+                "main.cf: smtp_tls_protocols = %s (opportunistic); for known peers add smtp_tls_policy_maps entries "
+                "with 'encrypt' or 'secure'" % protocol_floor(info),
+            )
+        )
+    return out
+
+
+def _deprecated_findings(info):
+    out = []
+    for entry in info.get("deprecated") or []:
+        param = entry.get("parameter")
+        where = entry.get("service") or "main.cf"
+        replacement = entry.get("replacement")
+        if where == "main.cf":
+            fix = "main.cf: remove %s" % param
+        else:
+            fix = "master.cf service %s: remove -o %s" % (where, param)
+        if replacement:
+            fix += " (%s governs)" % replacement
+        out.append(
+            _finding(
+                "deprecated_parameter",
+                "low",
+                where,
+                "%s = %s is obsolete%s; postconf warns about such parameters from Postfix 3.9 on, and the value can mislead "
+                "readers about what is in force."
+                % (param, entry.get("value"), ": %s overrides it" % replacement if replacement else ""),
+                fix,
+            )
+        )
+    return out
+
+
+def _vrfy(info):
+    if info.get("disable_vrfy_command"):
+        return []
+    return [
+        _finding(
+            "vrfy_enabled",
+            "low",
+            "main.cf",
+            "disable_vrfy_command = no: the VRFY command lets anyone probe which addresses exist (address harvesting).",
+            "main.cf: disable_vrfy_command = yes",
+        )
+    ]
+
+
+def findings(info, profile="intermediate"):
+    """All findings for a postfix_info result, most severe first."""
+    if profile not in PROFILES:
+        raise ValueError("profile must be one of %s, got %r" % (", ".join(PROFILES), profile))
+    out = []
+    listeners = [lst for lst in info.get("listeners") or [] if not lst.get("loopback")]
+    for lst in listeners:
+        out.extend(_auth_findings(lst))
+        out.extend(_protocol_findings(lst, info, profile))
+        out.extend(_cipher_findings(lst))
+        out.extend(_mandatory_ignored_listener(lst, info))
+        out.extend(_no_starttls(lst))
+        out.extend(_open_relay(lst))
+    out.extend(_outbound_findings(info.get("outbound") or {}, info))
+    by_name = dict((lst["service"], lst) for lst in listeners)
+    for cert in info.get("certificates") or []:
+        out.extend(_cert_findings(cert, by_name, profile))
+    out.extend(_deprecated_findings(info))
+    out.extend(_vrfy(info))
+    order = dict((sev, idx) for idx, sev in enumerate(SEVERITIES))
+    return sorted(out, key=lambda f: (order.get(f["severity"], 99), f["service"], f["id"]))

@@ -1,0 +1,790 @@
+# -*- coding: utf-8 -*-
+# Copyright: mailsec.postfix contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Effective per-listener TLS/SASL policy of a Postfix instance.
+
+Pure functions over the text that ``postconf -n``, ``-d name...``, ``-M`` and
+``-P`` print (or over main.cf/master.cf text when postconf is missing). No
+AnsibleModule, stdlib only: the module and the filter share this code.
+
+The rules encoded here follow the Postfix sources (smtpd.c, smtp.c,
+tls_misc.c) and postconf(5):
+
+* smtpd uses ``smtpd_tls_protocols``/``smtpd_tls_ciphers`` at the
+  opportunistic level ``may``; the ``*_mandatory_*`` parameters are used only
+  when TLS is enforced (level ``encrypt`` or ``smtpd_tls_wrappermode = yes``).
+* ``smtpd_tls_exclude_ciphers`` always applies, ``smtpd_tls_mandatory_exclude_ciphers``
+  is added when TLS is enforced, and ``aNULL`` is excluded when client
+  certificates are requested (``smtpd_tls_ask_ccert``).
+* An empty ``smtpd_tls_security_level`` falls back to the legacy
+  ``smtpd_enforce_tls`` (encrypt) and ``smtpd_use_tls`` (may).
+* ``-o name=value`` overrides in master.cf apply to that service only; values
+  are expanded in the service's own parameter namespace.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+KNOWN_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+MODERN_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
+
+# Well-known service names used in master.cf's first column.
+SERVICE_PORTS = {
+    "smtp": 25,
+    "submission": 587,
+    "submissions": 465,
+    "smtps": 465,
+    "urd": 465,
+    "lmtp": 24,
+}
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "[::1]", "localhost", "127.0.0.0")
+
+# Parameters whose defaults the view needs; the module asks ``postconf -d``
+# for exactly these names so the result reflects the installed version.
+DEFAULT_NAMES = (
+    "mail_version",
+    "compatibility_level",
+    "myhostname",
+    "mydomain",
+    "data_directory",
+    "disable_vrfy_command",
+    "smtpd_tls_security_level",
+    "smtpd_use_tls",
+    "smtpd_enforce_tls",
+    "smtpd_tls_wrappermode",
+    "smtpd_tls_protocols",
+    "smtpd_tls_mandatory_protocols",
+    "smtpd_tls_ciphers",
+    "smtpd_tls_mandatory_ciphers",
+    "smtpd_tls_exclude_ciphers",
+    "smtpd_tls_mandatory_exclude_ciphers",
+    "smtpd_tls_ask_ccert",
+    "smtpd_tls_req_ccert",
+    "smtpd_tls_auth_only",
+    "smtpd_tls_cert_file",
+    "smtpd_tls_key_file",
+    "smtpd_tls_eccert_file",
+    "smtpd_tls_eckey_file",
+    "smtpd_tls_dcert_file",
+    "smtpd_tls_dkey_file",
+    "smtpd_tls_chain_files",
+    "smtpd_sasl_auth_enable",
+    "smtpd_sasl_security_options",
+    "smtpd_sasl_tls_security_options",
+    "smtpd_sasl_type",
+    "smtpd_client_restrictions",
+    "smtpd_relay_restrictions",
+    "smtpd_recipient_restrictions",
+    "smtp_tls_security_level",
+    "smtp_use_tls",
+    "smtp_enforce_tls",
+    "smtp_tls_protocols",
+    "smtp_tls_mandatory_protocols",
+    "smtp_tls_ciphers",
+    "smtp_tls_mandatory_ciphers",
+    "smtp_tls_exclude_ciphers",
+    "smtp_tls_mandatory_exclude_ciphers",
+    "smtp_tls_policy_maps",
+    "smtp_tls_cert_file",
+    "smtp_tls_key_file",
+    "smtp_tls_chain_files",
+    "tls_high_cipherlist",
+    "tls_medium_cipherlist",
+    "tls_low_cipherlist",
+    "tls_export_cipherlist",
+    "tls_null_cipherlist",
+)
+
+# Parameters that are obsolete or overridden by newer ones (postconf(5);
+# postconf warns about several of them from Postfix 3.9 on).
+DEPRECATED_PARAMETERS = {
+    "smtpd_use_tls": "smtpd_tls_security_level",
+    "smtpd_enforce_tls": "smtpd_tls_security_level",
+    "smtp_use_tls": "smtp_tls_security_level",
+    "smtp_enforce_tls": "smtp_tls_security_level",
+    "lmtp_use_tls": "lmtp_tls_security_level",
+    "lmtp_enforce_tls": "lmtp_tls_security_level",
+    "smtpd_tls_dh1024_param_file": "(nothing: OpenSSL 3 selects the DH group)",
+    "smtpd_tls_dh512_param_file": "(nothing: export ciphers are gone)",
+    "smtpd_tls_eecdh_grade": "tls_eecdh_auto_curves / tls_ffdhe_auto_groups",
+    "smtp_tls_per_site": "smtp_tls_policy_maps",
+    "smtp_tls_enforce_peername": "smtp_tls_security_level",
+}
+
+SMTPD_MANDATORY_PARAMS = (
+    "smtpd_tls_mandatory_protocols",
+    "smtpd_tls_mandatory_ciphers",
+    "smtpd_tls_mandatory_exclude_ciphers",
+)
+SMTP_MANDATORY_PARAMS = (
+    "smtp_tls_mandatory_protocols",
+    "smtp_tls_mandatory_ciphers",
+    "smtp_tls_mandatory_exclude_ciphers",
+)
+
+SMTPD_CERT_PAIRS = (
+    ("smtpd_tls_cert_file", "smtpd_tls_key_file"),
+    ("smtpd_tls_eccert_file", "smtpd_tls_eckey_file"),
+    ("smtpd_tls_dcert_file", "smtpd_tls_dkey_file"),
+)
+
+_LIST_SEP = re.compile(r"[\s,]+")
+_CIPHER_SEP = re.compile(r"[\s,:]+")
+_NAME_CHARS = re.compile(r"[A-Za-z0-9_]+")
+
+
+# ---------------------------------------------------------------- postconf text
+
+
+def parse_params(text):
+    """Parse ``name = value`` lines (postconf -n / -d / main.cf already folded)."""
+    params = {}
+    for line in (text or "").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep:
+            continue
+        params[name.strip()] = value.strip()
+    return params
+
+
+def _logical_lines(text):
+    """Join Postfix continuation lines (leading whitespace) and drop comments."""
+    lines = []
+    for raw in (text or "").splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        if raw[0] in " \t" and lines:
+            lines[-1] += " " + raw.strip()
+        else:
+            lines.append(raw.strip())
+    return lines
+
+
+def parse_main_cf(text):
+    """Minimal main.cf parser for the no-postconf fallback: last setting wins."""
+    return parse_params("\n".join(_logical_lines(text)))
+
+
+def _split_args(argv):
+    """Split master.cf arguments, keeping Postfix 3.0 ``{ ... }`` groups intact."""
+    args = []
+    i = 0
+    tokens = argv.split()
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.startswith("{"):
+            group = [tok]
+            while not group[-1].endswith("}") and i + 1 < len(tokens):
+                i += 1
+                group.append(tokens[i])
+            args.append(" ".join(group)[1:-1].strip())
+        else:
+            args.append(tok)
+        i += 1
+    return args
+
+
+def _overrides_from_args(args):
+    overrides = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        value = None
+        if arg == "-o" and i + 1 < len(args):
+            value = args[i + 1]
+            i += 1
+        elif arg.startswith("-o") and len(arg) > 2:
+            value = arg[2:]
+        if value is not None and "=" in value:
+            name, _sep, val = value.partition("=")
+            overrides[name.strip()] = val.strip()
+        i += 1
+    return overrides
+
+
+def parse_services(text):
+    """Parse ``postconf -M`` output (or master.cf text) into service entries."""
+    services = []
+    for line in _logical_lines(text):
+        fields = line.split(None, 8)
+        if len(fields) < 8:
+            continue
+        args = _split_args(fields[8]) if len(fields) > 8 else []
+        services.append(
+            {
+                "name": fields[0],
+                "type": fields[1],
+                "private": fields[2],
+                "unpriv": fields[3],
+                "chroot": fields[4],
+                "wakeup": fields[5],
+                "maxproc": fields[6],
+                "command": fields[7],
+                "args": args,
+                "overrides": _overrides_from_args(args),
+            }
+        )
+    return services
+
+
+def parse_overrides(text):
+    """Parse ``postconf -P`` output: ``service/type/name = value``."""
+    overrides = {}
+    for line in (text or "").splitlines():
+        key, sep, value = line.partition("=")
+        if not sep:
+            continue
+        parts = key.strip().split("/")
+        if len(parts) != 3:
+            continue
+        overrides.setdefault((parts[0], parts[1]), {})[parts[2]] = value.strip()
+    return overrides
+
+
+def attach_overrides(services, overrides):
+    """Prefer ``postconf -P`` overrides (authoritative) over the -M argv parse."""
+    for svc in services:
+        key = (svc["name"], svc["type"])
+        if key in overrides:
+            svc["overrides"] = dict(overrides[key])
+    return services
+
+
+# ---------------------------------------------------------------- $name expansion
+
+
+def _find_close(text, start):
+    """Index of the bracket closing text[start] ('{' or '('), or -1."""
+    opening = text[start]
+    closing = "}" if opening == "{" else ")"
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == opening:
+            depth += 1
+        elif text[i] == closing:
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _level_tuple(text):
+    parts = []
+    for part in text.strip().split("."):
+        parts.append(int(part) if part.isdigit() else 0)
+    return tuple(parts)
+
+
+_RELOP = re.compile(
+    r"^\{(?P<a>.*?)\}\s*(?P<op>==|!=|<=level|>=level|<level|>level|<=|>=|<|>)\s*\{(?P<b>.*?)\}\s*\?\s*(?P<rest>.*)$",
+    re.S,
+)
+
+
+def _brace_operands(rest):
+    """Parse ``{t} : {f}`` or ``{t}`` after the '?' of a conditional."""
+    rest = rest.strip()
+    if not rest.startswith("{"):
+        return rest, ""
+    end = _find_close(rest, 0)
+    if end < 0:
+        return rest, ""
+    true_text = rest[1:end]
+    tail = rest[end + 1 :].strip()
+    false_text = ""
+    if tail.startswith(":"):
+        tail = tail[1:].strip()
+        if tail.startswith("{"):
+            fend = _find_close(tail, 0)
+            false_text = tail[1:fend] if fend > 0 else tail
+        else:
+            false_text = tail
+    return true_text, false_text
+
+
+def _compare(a, op, b):
+    if op.endswith("level"):
+        a_t, b_t = _level_tuple(a), _level_tuple(b)
+        op = op[: -len("level")]
+    elif a.strip().isdigit() and b.strip().isdigit():
+        a_t, b_t = int(a), int(b)
+    else:
+        a_t, b_t = a, b
+    return {
+        "==": a_t == b_t,
+        "!=": a_t != b_t,
+        "<": a_t < b_t,
+        "<=": a_t <= b_t,
+        ">": a_t > b_t,
+        ">=": a_t >= b_t,
+    }[op]
+
+
+def expand(value, lookup, depth=0):
+    """Expand ``$name``, ``${name}``, ``$(name)``, ``${name?x}``, ``${name:x}``,
+    ``${name?{x}:{y}}`` and ``${{a} op {b} ? {x} : {y}}`` as Postfix does.
+
+    ``lookup(name)`` returns the raw value or None (unknown parameters expand
+    to the empty string, as in Postfix).
+    """
+    if value is None:
+        return None
+    if depth > 20 or "$" not in value:
+        return value
+    out = []
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if ch != "$" or i + 1 >= len(value):
+            out.append(ch)
+            i += 1
+            continue
+        nxt = value[i + 1]
+        if nxt == "$":
+            out.append("$")
+            i += 2
+            continue
+        if nxt in "{(":
+            end = _find_close(value, i + 1)
+            if end < 0:
+                out.append(value[i:])
+                break
+            out.append(_expand_braced(value[i + 2 : end], lookup, depth))
+            i = end + 1
+            continue
+        match = _NAME_CHARS.match(value, i + 1)
+        if not match:
+            out.append(ch)
+            i += 1
+            continue
+        out.append(expand(lookup(match.group(0)) or "", lookup, depth + 1))
+        i = match.end()
+    return "".join(out)
+
+
+def _expand_braced(inner, lookup, depth):
+    inner_s = inner.strip()
+    if inner_s.startswith("{"):
+        match = _RELOP.match(inner_s)
+        if not match:
+            return ""
+        a = expand(match.group("a"), lookup, depth + 1).strip()
+        b = expand(match.group("b"), lookup, depth + 1).strip()
+        true_text, false_text = _brace_operands(match.group("rest"))
+        chosen = true_text if _compare(a, match.group("op"), b) else false_text
+        return expand(chosen, lookup, depth + 1).strip()
+    match = _NAME_CHARS.match(inner_s)
+    if not match:
+        return ""
+    name = match.group(0)
+    rest = inner_s[match.end() :]
+    current = expand(lookup(name) or "", lookup, depth + 1)
+    if not rest:
+        return current
+    if rest[0] == "?":
+        operand = rest[1:]
+        if operand.strip().startswith("{"):
+            true_text, false_text = _brace_operands(operand)
+            return expand(true_text if current else false_text, lookup, depth + 1)
+        return expand(operand, lookup, depth + 1) if current else ""
+    if rest[0] == ":":
+        return "" if current else expand(rest[1:], lookup, depth + 1)
+    return current
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def split_list(value, sep=_LIST_SEP):
+    return [item for item in sep.split(value or "") if item]
+
+
+def is_yes(value):
+    return (value or "").strip().lower() in ("yes", "true", "1", "on")
+
+
+def protocols_enabled(spec):
+    """TLS protocols a Postfix protocol spec allows (tls_protocol_mask rules).
+
+    Names listed without ``!`` form an allow list; ``!name`` excludes;
+    ``>=v``/``<=v`` (Postfix 3.6+) bound the range. Empty means all.
+    """
+    include, exclude = set(), set()
+    low, high = 0, len(KNOWN_PROTOCOLS) - 1
+    for token in split_list(spec, _CIPHER_SEP):
+        if token.startswith(">="):
+            name = token[2:]
+            if name in KNOWN_PROTOCOLS:
+                low = max(low, KNOWN_PROTOCOLS.index(name))
+        elif token.startswith("<="):
+            name = token[2:]
+            if name in KNOWN_PROTOCOLS:
+                high = min(high, KNOWN_PROTOCOLS.index(name))
+        elif token.startswith("!"):
+            exclude.add(token[1:])
+        elif token in KNOWN_PROTOCOLS:
+            include.add(token)
+    enabled = []
+    for idx, name in enumerate(KNOWN_PROTOCOLS):
+        if include and name not in include:
+            continue
+        if name in exclude or idx < low or idx > high:
+            continue
+        enabled.append(name)
+    return enabled
+
+
+def service_address(name):
+    """Split a master.cf inet service name into (host, port)."""
+    host, port_name = None, name
+    if name.startswith("["):
+        close = name.find("]")
+        host = name[: close + 1]
+        port_name = name[close + 2 :] if name[close + 1 : close + 2] == ":" else ""
+    elif ":" in name:
+        host, _sep, port_name = name.rpartition(":")
+    if port_name.isdigit():
+        return host, int(port_name)
+    return host, SERVICE_PORTS.get(port_name)
+
+
+def is_loopback(host):
+    if not host:
+        return False
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+# ---------------------------------------------------------------- the view
+
+
+class Namespace:
+    """Parameter namespace: defaults < main.cf < service -o overrides."""
+
+    def __init__(self, defaults, main, overrides=None):
+        self.defaults = defaults or {}
+        self.main = main or {}
+        self.overrides = overrides or {}
+
+    def raw(self, name):
+        for layer in (self.overrides, self.main, self.defaults):
+            if name in layer:
+                return layer[name]
+        return None
+
+    def get(self, name):
+        return expand(self.raw(name) or "", self.raw)
+
+    def explicit(self, name):
+        """True when main.cf or the service sets the parameter."""
+        return name in self.overrides or name in self.main
+
+    def origin(self, name):
+        if name in self.overrides:
+            return "master.cf"
+        if name in self.main:
+            return "main.cf"
+        return "default"
+
+
+def _cipherlist_excludes_anull(ns, grade):
+    cipherlist = ns.get("tls_%s_cipherlist" % grade)
+    return "!aNULL" in cipherlist or ("!ADH" in cipherlist and "!AECDH" in cipherlist)
+
+
+def _tls_side(ns, prefix, mandatory, ask_ccert=False):
+    """Protocols/ciphers/excludes in force for the smtpd or smtp side."""
+    mand = "_mandatory" if mandatory else ""
+    proto_param = "%s_tls%s_protocols" % (prefix, mand)
+    cipher_param = "%s_tls%s_ciphers" % (prefix, mand)
+    exclude_params = ["%s_tls_exclude_ciphers" % prefix]
+    if mandatory:
+        exclude_params.append("%s_tls_mandatory_exclude_ciphers" % prefix)
+    excludes = []
+    for param in exclude_params:
+        excludes.extend(split_list(ns.get(param), _CIPHER_SEP))
+    grade = ns.get(cipher_param).strip().lower()
+    protocols = ns.get(proto_param)
+    enabled = protocols_enabled(protocols)
+    anull_excluded = (
+        "aNULL" in excludes
+        or ask_ccert
+        or _cipherlist_excludes_anull(ns, grade)
+        # TLS 1.3 has no anonymous suites
+        or (bool(enabled) and set(enabled) <= {"TLSv1.3"})
+    )
+    return {
+        "protocols_param": proto_param,
+        "protocols": protocols,
+        "protocols_enabled": enabled,
+        "ciphers_param": cipher_param,
+        "ciphers": grade,
+        "exclude_params": exclude_params,
+        "exclude_ciphers": excludes,
+        "anonymous_ciphers_excluded": anull_excluded,
+    }
+
+
+def _smtpd_level(ns):
+    level = ns.get("smtpd_tls_security_level").strip().lower()
+    if level:
+        return level, "smtpd_tls_security_level"
+    # Legacy parameters count only while smtpd_tls_security_level is empty.
+    if is_yes(ns.get("smtpd_enforce_tls")):
+        return "encrypt", "smtpd_enforce_tls"
+    if is_yes(ns.get("smtpd_use_tls")):
+        return "may", "smtpd_use_tls"
+    return "none", "default"
+
+
+def _smtpd_cert_files(ns):
+    files = []
+    for cert_param, key_param in SMTPD_CERT_PAIRS:
+        cert = ns.get(cert_param).strip()
+        if cert:
+            files.append({"cert": cert, "key": ns.get(key_param).strip() or cert, "param": cert_param})
+    for chain in split_list(ns.get("smtpd_tls_chain_files")):
+        files.append({"cert": chain, "key": chain, "param": "smtpd_tls_chain_files"})
+    return files
+
+
+def _mandatory_set_but_ignored(ns, params, mandatory):
+    if mandatory:
+        return {}
+    return dict((p, ns.get(p)) for p in params if ns.explicit(p))
+
+
+def _deprecated_in(layer):
+    return sorted(name for name in layer if name in DEPRECATED_PARAMETERS)
+
+
+def effective_listener(service, ns, via=None, settings_service=None):
+    host, port = service_address(service["name"])
+    level, level_source = _smtpd_level(ns)
+    wrapper = is_yes(ns.get("smtpd_tls_wrappermode"))
+    if wrapper:
+        tls_mode = "wrapper"
+    elif level == "none":
+        tls_mode = "none"
+    else:
+        tls_mode = "starttls"
+    mandatory = wrapper or level == "encrypt"
+    ask_ccert = is_yes(ns.get("smtpd_tls_ask_ccert")) or (level == "encrypt" and is_yes(ns.get("smtpd_tls_req_ccert")))
+    certs = _smtpd_cert_files(ns)
+    sasl_options = split_list(ns.get("smtpd_sasl_security_options"))
+    listener = {
+        "service": service["name"],
+        "type": service["type"],
+        "command": service["command"],
+        "via": via,
+        "settings_service": settings_service or "%s/%s" % (service["name"], service["type"]),
+        "host": host,
+        "port": port,
+        "loopback": is_loopback(host),
+        "tls_mode": tls_mode,
+        "security_level": level,
+        "security_level_source": level_source,
+        "tls_mandatory": mandatory,
+        "has_certificate": bool(certs),
+        "certificate_files": certs,
+        "sasl_enabled": is_yes(ns.get("smtpd_sasl_auth_enable")),
+        "tls_auth_only": is_yes(ns.get("smtpd_tls_auth_only")),
+        "sasl_security_options": sasl_options,
+        "sasl_tls_security_options": split_list(ns.get("smtpd_sasl_tls_security_options")),
+        "client_restrictions": split_list(ns.get("smtpd_client_restrictions")),
+        "relay_restrictions": split_list(ns.get("smtpd_relay_restrictions")),
+        "recipient_restrictions": split_list(ns.get("smtpd_recipient_restrictions")),
+        "mandatory_settings_ignored": _mandatory_set_but_ignored(ns, SMTPD_MANDATORY_PARAMS, mandatory),
+        "overrides": dict(ns.overrides),
+        "deprecated_overrides": _deprecated_in(ns.overrides),
+        "origins": dict(
+            (name, ns.origin(name))
+            for name in (
+                "smtpd_tls_security_level",
+                "smtpd_sasl_auth_enable",
+                "smtpd_tls_protocols",
+                "smtpd_tls_mandatory_protocols",
+                "smtpd_tls_ciphers",
+                "smtpd_tls_mandatory_ciphers",
+                "smtpd_tls_exclude_ciphers",
+                "smtpd_tls_mandatory_exclude_ciphers",
+                "smtpd_sasl_security_options",
+                "smtpd_sasl_tls_security_options",
+                "smtpd_relay_restrictions",
+                "smtpd_recipient_restrictions",
+            )
+        ),
+    }
+    listener.update(_tls_side(ns, "smtpd", mandatory, ask_ccert))
+    return listener
+
+
+def _pass_service(services):
+    for svc in services:
+        if svc["type"] == "pass" and svc["command"] == "smtpd":
+            return svc
+    return None
+
+
+def effective_listeners(defaults, main, services):
+    """One entry per smtpd-like inet service, after defaults, main.cf and -o."""
+    listeners = []
+    for svc in services:
+        if svc["type"] != "inet":
+            continue
+        if svc["command"] == "smtpd":
+            listeners.append(effective_listener(svc, Namespace(defaults, main, svc.get("overrides"))))
+        elif svc["command"] == "postscreen":
+            # postscreen hands clients to the "smtpd pass" service, which does
+            # STARTTLS and AUTH with its own settings.
+            passed = _pass_service(services)
+            overrides = passed.get("overrides") if passed else {}
+            settings = "%s/%s" % (passed["name"], passed["type"]) if passed else None
+            listeners.append(
+                effective_listener(
+                    svc, Namespace(defaults, main, overrides), via="postscreen", settings_service=settings
+                )
+            )
+    return listeners
+
+
+def effective_outbound(defaults, main, services=None):
+    """The smtp client's TLS policy (main.cf; an ``smtp unix smtp`` -o wins)."""
+    overrides = {}
+    for svc in services or []:
+        if svc["name"] == "smtp" and svc["type"] == "unix" and svc["command"] == "smtp":
+            overrides = svc.get("overrides") or {}
+    ns = Namespace(defaults, main, overrides)
+    level = ns.get("smtp_tls_security_level").strip().lower()
+    source = "smtp_tls_security_level"
+    if not level:
+        if is_yes(ns.get("smtp_enforce_tls")):
+            level, source = "encrypt", "smtp_enforce_tls"
+        elif is_yes(ns.get("smtp_use_tls")):
+            level, source = "may", "smtp_use_tls"
+        else:
+            level, source = "none", "default"
+    # dane uses the mandatory settings only for destinations with usable TLSA
+    # records and falls back to "may" otherwise, so both sets matter there.
+    mandatory = level in ("encrypt", "dane-only", "fingerprint", "verify", "secure")
+    outbound = {
+        "security_level": level,
+        "security_level_source": source,
+        "tls_mandatory": mandatory,
+        "policy_maps": ns.get("smtp_tls_policy_maps"),
+        "mandatory_settings_ignored": _mandatory_set_but_ignored(
+            ns, SMTP_MANDATORY_PARAMS, mandatory or level == "dane"
+        ),
+        "overrides": dict(overrides),
+    }
+    outbound.update(_tls_side(ns, "smtp", mandatory))
+    cert = ns.get("smtp_tls_cert_file").strip()
+    outbound["certificate_files"] = []
+    if cert:
+        outbound["certificate_files"].append(
+            {"cert": cert, "key": ns.get("smtp_tls_key_file").strip() or cert, "param": "smtp_tls_cert_file"}
+        )
+    for chain in split_list(ns.get("smtp_tls_chain_files")):
+        outbound["certificate_files"].append({"cert": chain, "key": chain, "param": "smtp_tls_chain_files"})
+    return outbound
+
+
+def certificate_files(listeners, outbound):
+    """Distinct cert/key pairs with the services that use them."""
+    seen = {}
+    order = []
+    for owner, files in [(lst["service"], lst["certificate_files"]) for lst in listeners] + [
+        ("outbound", outbound["certificate_files"])
+    ]:
+        for entry in files:
+            key = (entry["cert"], entry["key"])
+            if key not in seen:
+                seen[key] = {"path": entry["cert"], "key_path": entry["key"], "params": [], "used_by": []}
+                order.append(key)
+            item = seen[key]
+            if entry["param"] not in item["params"]:
+                item["params"].append(entry["param"])
+            if owner not in item["used_by"]:
+                item["used_by"].append(owner)
+    return [seen[key] for key in order]
+
+
+def build_view(defaults, main, services, config_dir=None, source="postconf"):
+    """The postfix_info dict without certificate facts (the module adds them)."""
+    ns = Namespace(defaults, main)
+    listeners = effective_listeners(defaults, main, services)
+    outbound = effective_outbound(defaults, main, services)
+    deprecated = []
+    for name in _deprecated_in(main):
+        deprecated.append(
+            {"parameter": name, "value": main[name], "service": "main.cf", "replacement": DEPRECATED_PARAMETERS[name]}
+        )
+    for lst in listeners:
+        for name in lst["deprecated_overrides"]:
+            deprecated.append(
+                {
+                    "parameter": name,
+                    "value": lst["overrides"][name],
+                    "service": lst["service"],
+                    "replacement": DEPRECATED_PARAMETERS[name],
+                }
+            )
+    return {
+        "version": ns.get("mail_version"),
+        "config_dir": config_dir,
+        "source": source,
+        "myhostname": ns.get("myhostname"),
+        "main": dict(main),
+        "services": services,
+        "listeners": listeners,
+        "outbound": outbound,
+        "deprecated": deprecated,
+        "disable_vrfy_command": is_yes(ns.get("disable_vrfy_command")),
+        "certificate_files": certificate_files(listeners, outbound),
+    }
+
+
+# Used only when postconf is missing (``source: files``): the Postfix 3.7
+# defaults for the parameters above, so the view is still complete. With
+# postconf present the defaults always come from ``postconf -d``.
+FALLBACK_DEFAULTS = {
+    "mail_version": "",
+    "compatibility_level": "0",
+    "disable_vrfy_command": "no",
+    "smtpd_tls_security_level": "",
+    "smtpd_use_tls": "no",
+    "smtpd_enforce_tls": "no",
+    "smtpd_tls_wrappermode": "no",
+    "smtpd_tls_protocols": ">=TLSv1",
+    "smtpd_tls_mandatory_protocols": ">=TLSv1",
+    "smtpd_tls_ciphers": "medium",
+    "smtpd_tls_mandatory_ciphers": "medium",
+    "smtpd_tls_exclude_ciphers": "",
+    "smtpd_tls_mandatory_exclude_ciphers": "",
+    "smtpd_tls_ask_ccert": "no",
+    "smtpd_tls_req_ccert": "no",
+    "smtpd_tls_auth_only": "no",
+    "smtpd_tls_key_file": "$smtpd_tls_cert_file",
+    "smtpd_tls_eckey_file": "$smtpd_tls_eccert_file",
+    "smtpd_tls_dkey_file": "$smtpd_tls_dcert_file",
+    "smtpd_sasl_auth_enable": "no",
+    "smtpd_sasl_security_options": "noanonymous",
+    "smtpd_sasl_tls_security_options": "$smtpd_sasl_security_options",
+    "smtpd_relay_restrictions": "${{$compatibility_level} <level {1} ? {} : {permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination}}",
+    "smtpd_recipient_restrictions": "",
+    "smtp_tls_security_level": "",
+    "smtp_use_tls": "no",
+    "smtp_enforce_tls": "no",
+    "smtp_tls_protocols": ">=TLSv1",
+    "smtp_tls_mandatory_protocols": ">=TLSv1",
+    "smtp_tls_ciphers": "medium",
+    "smtp_tls_mandatory_ciphers": "medium",
+    "smtp_tls_key_file": "$smtp_tls_cert_file",
+    "tls_high_cipherlist": "aNULL:-aNULL:HIGH:@STRENGTH",
+    "tls_medium_cipherlist": "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH",
+}

@@ -1,0 +1,492 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: mailsec.postfix contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: postfix_info
+short_description: Effective per-listener TLS and SASL policy of a Postfix instance
+version_added: 0.1.0
+description:
+  - Reads a Postfix configuration directory with the installed Postfix (C(postconf -c DIR -n), C(-M), C(-P) and
+    C(-d name...)) and returns the B(effective) TLS/SASL policy per smtpd listener (port 25, 587, 465, any
+    C(address:port)) after this Postfix version's defaults, C(main.cf) and master.cf C(-o) overrides.
+  - Tells which protocol and cipher parameters are really in force on each listener. At
+    C(smtpd_tls_security_level=may) Postfix uses C(smtpd_tls_protocols) and C(smtpd_tls_ciphers); the
+    C(*_mandatory_*) parameters apply only at C(encrypt) or in wrapper mode.
+  - Inspects every configured certificate with the C(openssl) command (subject, SANs, issuer, expiry, key type and
+    size, whether it covers C(myhostname) and matches its key). Only public key material is read from key files.
+  - Never writes anything. When C(postconf) is not installed it parses C(main.cf) and C(master.cf) itself, uses
+    built-in Postfix 3.7 defaults and says so with RV(postfix_info.source=files).
+  - Turn the result into findings with the P(mailsec.postfix.tls_findings#filter) filter.
+author:
+  - mailsec.postfix contributors
+attributes:
+  check_mode:
+    description: The module never changes anything and runs normally in check mode.
+    support: full
+  diff_mode:
+    description: Nothing is changed, so there is nothing to diff.
+    support: none
+  platform:
+    description: Debian 12 (Postfix 3.7) and Debian 13 (Postfix 3.10) are tested.
+    platforms: debian
+    support: full
+options:
+  config_dir:
+    description:
+      - The Postfix configuration directory (the one C(postconf -c) takes).
+    type: path
+    default: /etc/postfix
+  inspect_certificates:
+    description:
+      - Run C(openssl) on the configured certificate and key files.
+      - When V(false), RV(postfix_info.certificates) lists the files without facts.
+    type: bool
+    default: true
+requirements:
+  - Postfix (C(postconf)) on the managed node for the authoritative view; without it the files are parsed.
+  - The C(openssl) command for certificate facts.
+notes:
+  - Run as root (become) so that private key files are readable for the key/certificate match.
+seealso:
+  - plugin: mailsec.postfix.tls_findings
+    plugin_type: filter
+  - module: mailsec.postfix.maincf
+  - module: mailsec.postfix.mastercf
+"""
+
+EXAMPLES = r"""
+- name: Read the effective TLS/SASL policy
+  mailsec.postfix.postfix_info:
+  register: postfix
+
+- name: Show what governs port 25
+  ansible.builtin.debug:
+    msg: >-
+      {{ (postfix.postfix_info.listeners | selectattr('port', 'equalto', 25) | first).protocols_param }}
+
+- name: Fail on high findings
+  ansible.builtin.assert:
+    that: >-
+      postfix.postfix_info | mailsec.postfix.tls_findings
+      | selectattr('severity', 'equalto', 'high') | list | length == 0
+
+- name: Inspect a staged configuration directory
+  mailsec.postfix.postfix_info:
+    config_dir: /etc/postfix.staged
+    inspect_certificates: false
+"""
+
+RETURN = r"""
+postfix_info:
+  description: The effective configuration.
+  returned: always
+  type: dict
+  contains:
+    version:
+      description: C(mail_version) of the installed Postfix (empty when read from files only).
+      type: str
+      sample: 3.7.11
+    config_dir:
+      description: The configuration directory that was read.
+      type: str
+      sample: /etc/postfix
+    source:
+      description: V(postconf) when the installed Postfix was asked, V(files) when C(postconf) was missing.
+      type: str
+    defaults_source:
+      description: Where defaults came from, C(postconf -d) or the built-in Postfix 3.7 table (files fallback).
+      type: str
+    myhostname:
+      description: Effective C(myhostname), the name certificates must cover.
+      type: str
+      sample: mx.example.com
+    main:
+      description: Parameters set explicitly in C(main.cf) (C(postconf -n)), unexpanded.
+      type: dict
+    services:
+      description: master.cf entries.
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: Service name (first column), for example V(smtp), V(submission), V(127.0.0.1:10025).
+          type: str
+        type:
+          description: Service type (V(inet), V(unix), V(pass), ...).
+          type: str
+        private:
+          description: Private column.
+          type: str
+        unpriv:
+          description: Unprivileged column.
+          type: str
+        chroot:
+          description: Chroot column.
+          type: str
+        wakeup:
+          description: Wakeup column.
+          type: str
+        maxproc:
+          description: Process limit column.
+          type: str
+        command:
+          description: Command name (V(smtpd), V(postscreen), ...).
+          type: str
+        args:
+          description: Command arguments as listed.
+          type: list
+          elements: str
+        overrides:
+          description: C(-o name=value) overrides of the service (C(postconf -P)), unexpanded.
+          type: dict
+    listeners:
+      description: One entry per smtpd-like inet service (C(smtpd), or C(postscreen) with the C(smtpd pass) service).
+      type: list
+      elements: dict
+      contains:
+        service:
+          description: master.cf service name.
+          type: str
+        type:
+          description: Always V(inet).
+          type: str
+        command:
+          description: V(smtpd) or V(postscreen).
+          type: str
+        via:
+          description: V(postscreen) when postscreen fronts the listener, else null.
+          type: str
+        settings_service:
+          description: The master.cf service (C(name/type)) whose C(-o) overrides apply.
+          type: str
+        host:
+          description: Bind address from an C(address:port) service name, else null.
+          type: str
+        port:
+          description: TCP port (null if the service name is not a known port).
+          type: int
+        loopback:
+          description: Whether the listener binds to a loopback address only.
+          type: bool
+        tls_mode:
+          description: V(starttls), V(wrapper) (implicit TLS) or V(none).
+          type: str
+        security_level:
+          description: Effective C(smtpd_tls_security_level) (legacy C(smtpd_enforce_tls)/C(smtpd_use_tls) resolved).
+          type: str
+        security_level_source:
+          description: Which parameter decided the level.
+          type: str
+        tls_mandatory:
+          description: True at level V(encrypt) or in wrapper mode, where the C(*_mandatory_*) parameters apply.
+          type: bool
+        protocols_param:
+          description: The protocol parameter in force.
+          type: str
+          sample: smtpd_tls_protocols
+        protocols:
+          description: Its expanded value.
+          type: str
+        protocols_enabled:
+          description: The protocols that value allows.
+          type: list
+          elements: str
+        ciphers_param:
+          description: The cipher grade parameter in force.
+          type: str
+        ciphers:
+          description: The cipher grade in force.
+          type: str
+        exclude_params:
+          description: The exclusion parameters in force.
+          type: list
+          elements: str
+        exclude_ciphers:
+          description: The effective excluded ciphers.
+          type: list
+          elements: str
+        anonymous_ciphers_excluded:
+          description: Whether aNULL suites are removed (exclusions, client certificates asked, or TLS 1.3 only).
+          type: bool
+        has_certificate:
+          description: Whether any server certificate is configured.
+          type: bool
+        certificate_files:
+          description: Certificate/key files of this listener (C(cert), C(key), C(param)).
+          type: list
+          elements: dict
+        sasl_enabled:
+          description: Effective C(smtpd_sasl_auth_enable).
+          type: bool
+        tls_auth_only:
+          description: Effective C(smtpd_tls_auth_only).
+          type: bool
+        sasl_security_options:
+          description: Effective C(smtpd_sasl_security_options).
+          type: list
+          elements: str
+        sasl_tls_security_options:
+          description: Effective C(smtpd_sasl_tls_security_options).
+          type: list
+          elements: str
+        client_restrictions:
+          description: Effective C(smtpd_client_restrictions).
+          type: list
+          elements: str
+        relay_restrictions:
+          description: Effective C(smtpd_relay_restrictions).
+          type: list
+          elements: str
+        recipient_restrictions:
+          description: Effective C(smtpd_recipient_restrictions).
+          type: list
+          elements: str
+        mandatory_settings_ignored:
+          description: C(smtpd_tls_mandatory_*) parameters set explicitly that this opportunistic listener ignores.
+          type: dict
+        overrides:
+          description: The C(-o) overrides that apply.
+          type: dict
+        deprecated_overrides:
+          description: Deprecated parameters set with C(-o) on this service.
+          type: list
+          elements: str
+        origins:
+          description: For key parameters, where the value comes from (V(default), V(main.cf), V(master.cf)).
+          type: dict
+    outbound:
+      description: The smtp client's TLS policy.
+      type: dict
+      contains:
+        security_level:
+          description: Effective C(smtp_tls_security_level) (legacy C(smtp_enforce_tls)/C(smtp_use_tls) resolved).
+          type: str
+        security_level_source:
+          description: Which parameter decided the level.
+          type: str
+        tls_mandatory:
+          description: Whether the mandatory parameters are in force for every destination.
+          type: bool
+        policy_maps:
+          description: C(smtp_tls_policy_maps) (per-destination levels).
+          type: str
+        protocols_param:
+          description: The protocol parameter in force.
+          type: str
+        protocols:
+          description: Its expanded value.
+          type: str
+        protocols_enabled:
+          description: The protocols that value allows.
+          type: list
+          elements: str
+        ciphers_param:
+          description: The cipher grade parameter in force.
+          type: str
+        ciphers:
+          description: The cipher grade in force.
+          type: str
+        exclude_params:
+          description: The exclusion parameters in force.
+          type: list
+          elements: str
+        exclude_ciphers:
+          description: The effective excluded ciphers.
+          type: list
+          elements: str
+        anonymous_ciphers_excluded:
+          description: Whether aNULL suites are removed.
+          type: bool
+        mandatory_settings_ignored:
+          description: C(smtp_tls_mandatory_*) parameters set explicitly that the opportunistic level ignores.
+          type: dict
+        overrides:
+          description: C(-o) overrides of the C(smtp unix smtp) service.
+          type: dict
+        certificate_files:
+          description: Client certificate files.
+          type: list
+          elements: dict
+    deprecated:
+      description: Deprecated parameters found (C(parameter), C(value), C(service), C(replacement)).
+      type: list
+      elements: dict
+    disable_vrfy_command:
+      description: Effective C(disable_vrfy_command).
+      type: bool
+    certificate_files:
+      description: Distinct certificate/key pairs with the parameters and services that use them.
+      type: list
+      elements: dict
+    certificates:
+      description: The same pairs with certificate facts.
+      type: list
+      elements: dict
+      contains:
+        path:
+          description: Certificate (or chain) file.
+          type: str
+        key_path:
+          description: Private key file.
+          type: str
+        params:
+          description: Parameters naming the file.
+          type: list
+          elements: str
+        used_by:
+          description: Listener service names (and V(outbound)) using it.
+          type: list
+          elements: str
+        subject:
+          description: Subject in OpenSSL one-line form.
+          type: str
+        common_name:
+          description: Subject CN.
+          type: str
+        issuer:
+          description: Issuer in OpenSSL one-line form.
+          type: str
+        sans:
+          description: DNS subjectAltNames.
+          type: list
+          elements: str
+        self_signed:
+          description: Whether issuer equals subject (and the key identifiers agree).
+          type: bool
+        not_after:
+          description: Expiry (UTC, ISO 8601).
+          type: str
+        days_left:
+          description: Whole days until expiry (negative when expired).
+          type: int
+        expired:
+          description: Whether the certificate has expired.
+          type: bool
+        key_type:
+          description: V(RSA), V(EC), V(ED25519), ...
+          type: str
+        key_bits:
+          description: Key size in bits.
+          type: int
+        hostname:
+          description: The C(myhostname) the names were compared with.
+          type: str
+        covers_hostname:
+          description: Whether a SAN (or the CN without SANs) matches C(myhostname); a wildcard covers one label.
+          type: bool
+        key_matches:
+          description: Whether the key file's public key equals the certificate's (null when the key was unreadable).
+          type: bool
+        error:
+          description: Why the certificate could not be inspected (only then present).
+          type: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailsec.postfix.plugins.module_utils import _certinfo, _postfix_policy
+
+POSTCONF_DIRS = ["/usr/sbin", "/usr/local/sbin"]
+
+
+def _run(module, argv, what):
+    rc, out, err = module.run_command(argv, check_rc=False, environ_update={"LC_ALL": "C"})
+    if rc != 0:
+        module.fail_json(msg="%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip()), cmd=argv)
+    return out
+
+
+def read_with_postconf(module, postconf, config_dir):
+    base = [postconf, "-c", config_dir]
+    main = _postfix_policy.parse_params(_run(module, base + ["-n"], "postconf -n"))
+    # -c makes postconf report config_directory as explicitly set; it is not the operator's setting.
+    main.pop("config_directory", None)
+    defaults = _postfix_policy.parse_params(
+        _run(module, base + ["-d"] + list(_postfix_policy.DEFAULT_NAMES), "postconf -d")
+    )
+    services = _postfix_policy.parse_services(_run(module, base + ["-M"], "postconf -M"))
+    overrides = _postfix_policy.parse_overrides(_run(module, base + ["-P"], "postconf -P"))
+    return defaults, main, _postfix_policy.attach_overrides(services, overrides)
+
+
+def read_files(module, config_dir):
+    texts = {}
+    for name in ("main.cf", "master.cf"):
+        path = os.path.join(config_dir, name)
+        try:
+            with open(path, "r") as handle:
+                texts[name] = handle.read()
+        except (IOError, OSError) as exc:
+            module.fail_json(msg="cannot read %s: %s" % (path, exc))
+    main = _postfix_policy.parse_main_cf(texts["main.cf"])
+    services = _postfix_policy.parse_services(texts["master.cf"])
+    return dict(_postfix_policy.FALLBACK_DEFAULTS), main, services
+
+
+def inspect_certificate(module, openssl, entry, hostname):
+    cert = dict(entry)
+    path, key_path = entry["path"], entry["key_path"]
+    if not openssl:
+        cert["error"] = "the openssl command is not installed"
+        return cert
+    rc, text, err = module.run_command(
+        [openssl, "x509", "-in", path, "-noout", "-text"], environ_update={"LC_ALL": "C"}
+    )
+    if rc != 0:
+        cert["error"] = (err or text).strip() or "openssl x509 failed"
+        return cert
+    _rc, cert_pub, _err = module.run_command([openssl, "x509", "-in", path, "-noout", "-pubkey"])
+    key_pub = None
+    if os.access(key_path, os.R_OK):
+        # -passin pass: makes an encrypted key fail instead of prompting; only the public half is printed.
+        rc, out, _err = module.run_command([openssl, "pkey", "-in", key_path, "-pubout", "-passin", "pass:"])
+        key_pub = out if rc == 0 else None
+    cert.update(_certinfo.certificate_facts(text, hostname, cert_pub, key_pub))
+    return cert
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            config_dir=dict(type="path", default="/etc/postfix"),
+            inspect_certificates=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    config_dir = module.params["config_dir"]
+    if not os.path.isdir(config_dir):
+        module.fail_json(msg="config_dir %s is not a directory" % config_dir)
+    postconf = module.get_bin_path("postconf", opt_dirs=POSTCONF_DIRS)
+    warnings = []
+    if postconf:
+        defaults, main_params, services = read_with_postconf(module, postconf, config_dir)
+        source, defaults_source = "postconf", "postconf"
+    else:
+        defaults, main_params, services = read_files(module, config_dir)
+        source, defaults_source = "files", "builtin"
+        warnings.append("postconf not found: parsed main.cf/master.cf directly and assumed Postfix 3.7 defaults")
+    info = _postfix_policy.build_view(defaults, main_params, services, config_dir=config_dir, source=source)
+    info["defaults_source"] = defaults_source
+    openssl = module.get_bin_path("openssl") if module.params["inspect_certificates"] else None
+    certificates = []
+    for entry in info["certificate_files"]:
+        if module.params["inspect_certificates"]:
+            certificates.append(inspect_certificate(module, openssl, entry, info["myhostname"]))
+        else:
+            certificates.append(dict(entry))
+    info["certificates"] = certificates
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(changed=False, postfix_info=info)
+
+
+if __name__ == "__main__":
+    main()

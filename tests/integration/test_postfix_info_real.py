@@ -1,0 +1,291 @@
+# Copyright (c) mailsec.postfix contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""postfix_info + tls_findings against the real Postfix and openssl on this host.
+
+The user's configuration from shared/seed/question.txt (main.cf settings and
+the submission service, verbatim) on top of Debian's stock main.cf/master.cf,
+with a self-signed wildcard certificate for *.example.com while myhostname is
+the bare example.com.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.mailsec.postfix.plugins.filter.tls_findings import tls_findings
+from ansible_collections.mailsec.postfix.plugins.modules import postfix_info
+
+POSTCONF = "/usr/sbin/postconf"
+pytestmark = pytest.mark.skipif(not os.path.exists(POSTCONF), reason="Postfix (postconf) is not installed")
+
+DEBIAN_MAIN = "/usr/share/postfix/main.cf.debian"
+DEBIAN_TLS = "/usr/share/postfix/main.cf.tls"
+DEBIAN_MASTER = "/etc/postfix/master.cf"
+
+USER_MAIN = """
+tls_random_source=dev:/dev/urandom
+
+# Incoming
+smtpd_tls_cert_file={cert}
+smtpd_tls_key_file={key}
+smtpd_use_tls=yes
+smtpd_tls_auth_only=yes
+smtpd_tls_security_level=may
+smtpd_tls_mandatory_ciphers=high
+smtpd_tls_mandatory_protocols = !SSLv2, !SSLv3
+smtpd_tls_session_cache_database = btree:${{data_directory}}/smtpd_scache
+
+# Outgoing
+smtp_tls_cert_file={cert}
+smtp_tls_key_file={key}
+smtp_use_tls=yes
+smtp_tls_security_level=may
+smtp_tls_mandatory_ciphers=high
+smtp_tls_mandatory_protocols = !SSLv2, !SSLv3
+smtp_tls_session_cache_database = btree:${{data_directory}}/smtp_scache
+
+# SASL Authentication (dovecot)
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = private/auth
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_authenticated_header = yes
+broken_sasl_auth_clients = no
+
+smtpd_recipient_restrictions =
+   permit_sasl_authenticated,
+   permit_mynetworks,
+   reject_unauth_destination
+
+# prevent leaking valid e-mail addresses
+disable_vrfy_command = yes
+"""
+
+USER_MASTER = """submission inet n       -       -       -       -       smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+"""
+
+
+def _stock_debian_main(myhostname, cert, key):
+    """main.cf as Debian's postinst writes it for an 'Internet Site'."""
+    with open(DEBIAN_MAIN) as handle:
+        text = handle.read()
+    with open(DEBIAN_TLS) as handle:
+        tls = handle.read()
+    tls = tls.replace("/etc/ssl/certs/ssl-cert-snakeoil.pem", cert).replace(
+        "/etc/ssl/private/ssl-cert-snakeoil.key", key
+    )
+    text += tls
+    text += "\nsmtpd_relay_restrictions = permit_mynetworks permit_sasl_authenticated defer_unauth_destination\n"
+    text += "myhostname = %s\n" % myhostname
+    text += "alias_maps = hash:/etc/aliases\nalias_database = hash:/etc/aliases\nmyorigin = /etc/mailname\n"
+    text += "mydestination = $myhostname, localhost\nrelayhost =\nmynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128\n"
+    text += "mailbox_size_limit = 0\nrecipient_delimiter = +\ninet_interfaces = all\ninet_protocols = all\n"
+    return text
+
+
+def _make_cert(directory, name):
+    cert = os.path.join(directory, "%s.crt" % name)
+    key = os.path.join(directory, "%s.key" % name)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            "365",
+            "-subj",
+            "/CN=*.example.com",
+            "-addext",
+            "subjectAltName=DNS:*.example.com",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def _tree_hashes(directory):
+    hashes = {}
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, "rb") as handle:
+                hashes[path] = (hashlib.sha256(handle.read()).hexdigest(), os.stat(path).st_mtime_ns)
+    return hashes
+
+
+class _Exit(Exception):
+    pass
+
+
+def run_module(monkeypatch, args):
+    result = {}
+
+    def exit_json(self, **kwargs):
+        result.update(kwargs)
+        raise _Exit()
+
+    def fail_json(self, **kwargs):
+        kwargs["failed"] = True
+        result.update(kwargs)
+        raise _Exit()
+
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    with pytest.raises(_Exit):
+        postfix_info.main()
+    return result
+
+
+def _ids(findings, fid):
+    return [f for f in findings if f["id"] == fid]
+
+
+def _services(findings, fid):
+    return sorted({f["service"] for f in findings if f["id"] == fid})
+
+
+@pytest.fixture
+def user_config(tmp_path):
+    conf = tmp_path / "postfix"
+    conf.mkdir()
+    cert, key = _make_cert(str(tmp_path), "example.com")
+    main = _stock_debian_main("example.com", cert, key)
+    main += USER_MAIN.format(cert=cert, key=key)
+    (conf / "main.cf").write_text(main)
+    shutil.copy(DEBIAN_MASTER, str(conf / "master.cf"))
+    with open(str(conf / "master.cf"), "a") as handle:
+        handle.write(USER_MASTER)
+    return tmp_path
+
+
+@pytest.fixture
+def stock_config(tmp_path):
+    conf = tmp_path / "postfix"
+    conf.mkdir()
+    cert = os.path.join(str(tmp_path), "snakeoil.pem")
+    key = os.path.join(str(tmp_path), "snakeoil.key")
+    # make-ssl-cert writes a self-signed certificate for the host's own name
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=mx.example.org",
+            "-addext",
+            "subjectAltName=DNS:mx.example.org",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (conf / "main.cf").write_text(_stock_debian_main("mx.example.org", cert, key))
+    shutil.copy(DEBIAN_MASTER, str(conf / "master.cf"))
+    return tmp_path
+
+
+def test_user_configuration_findings(monkeypatch, user_config):
+    before = _tree_hashes(str(user_config))
+    result = run_module(monkeypatch, {"config_dir": str(user_config / "postfix"), "_ansible_check_mode": True})
+    assert not result.get("failed"), result
+    assert result["changed"] is False
+    info = result["postfix_info"]
+    assert info["source"] == "postconf"
+    assert info["version"].startswith("3.")
+
+    by_port = dict((lst["port"], lst) for lst in info["listeners"])
+    assert by_port[25]["protocols_param"] == "smtpd_tls_protocols"
+    assert by_port[587]["protocols_param"] == "smtpd_tls_mandatory_protocols"
+    assert by_port[587]["protocols"] == "!SSLv2, !SSLv3"
+    assert by_port[587]["client_restrictions"] == ["permit_sasl_authenticated", "reject"]
+    assert info["outbound"]["protocols_param"] == "smtp_tls_protocols"
+    cert = info["certificates"][0]
+    assert cert["sans"] == ["*.example.com"]
+    assert cert["covers_hostname"] is False
+    assert cert["self_signed"] is True
+    assert cert["key_matches"] is True
+
+    findings = tls_findings(info)
+    sys.stdout.write(
+        "\nuser config findings:\n" + "\n".join("%(severity)-6s %(id)-28s %(service)s" % f for f in findings) + "\n"
+    )
+    assert "smtp" in _services(findings, "auth_on_public_smtp")
+    assert "submission" in _services(findings, "weak_protocols_mandatory")
+    assert {"smtp", "submission"} <= set(_services(findings, "anonymous_ciphers"))
+    assert {"smtp", "outbound"} <= set(_services(findings, "mandatory_settings_ignored"))
+    deprecated_fixes = " ".join(f["fix"] for f in _ids(findings, "deprecated_parameter"))
+    assert "smtpd_use_tls" in deprecated_fixes
+    assert "smtp_use_tls" in deprecated_fixes
+    assert _ids(findings, "cert_name_mismatch")
+    assert _services(findings, "sasl_anonymous_allowed") == []
+    assert _ids(findings, "vrfy_enabled") == []
+    assert _ids(findings, "open_relay_risk") == []
+
+    assert _tree_hashes(str(user_config)) == before
+
+
+def test_stock_debian_configuration(monkeypatch, stock_config):
+    before = _tree_hashes(str(stock_config))
+    result = run_module(monkeypatch, {"config_dir": str(stock_config / "postfix")})
+    info = result["postfix_info"]
+    findings = tls_findings(info)
+    sys.stdout.write(
+        "\nstock config findings:\n" + "\n".join("%(severity)-6s %(id)-28s %(service)s" % f for f in findings) + "\n"
+    )
+    # Stock Debian: STARTTLS with a self-signed snakeoil certificate, no SASL, defer_unauth_destination.
+    assert [f for f in findings if f["severity"] == "high"] == []
+    ids = {f["id"] for f in findings}
+    assert {"anonymous_ciphers", "weak_protocols_opportunistic", "vrfy_enabled", "cert_self_signed"} <= ids
+    assert not ids & {
+        "auth_on_public_smtp",
+        "open_relay_risk",
+        "no_starttls",
+        "cert_name_mismatch",
+        "mandatory_settings_ignored",
+    }
+    assert _tree_hashes(str(stock_config)) == before
+
+
+def test_files_fallback_without_postconf(monkeypatch, user_config):
+    monkeypatch.setattr(
+        basic.AnsibleModule,
+        "get_bin_path",
+        lambda self, name, *a, **kw: None if name == "postconf" else shutil.which(name),
+    )
+    result = run_module(monkeypatch, {"config_dir": str(user_config / "postfix")})
+    info = result["postfix_info"]
+    assert info["source"] == "files"
+    findings = tls_findings(info)
+    assert "smtp" in _services(findings, "auth_on_public_smtp")
+    assert {"smtp", "outbound"} <= set(_services(findings, "mandatory_settings_ignored"))
+    assert "submission" in _services(findings, "weak_protocols_mandatory")
