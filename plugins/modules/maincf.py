@@ -1,0 +1,267 @@
+#!/usr/bin/python
+# Copyright: mailsec.postfix contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: maincf
+short_description: Set or remove many Postfix main.cf parameters in one task
+version_added: 0.1.0
+description:
+  - Edits the parameters of a Postfix C(main.cf) in place. Comments, blank lines
+    and untouched parameters stay byte for byte; a parameter spread over
+    continuation lines is replaced as a whole.
+  - Values are compared by meaning. A list compares as a token list (split on
+    commas and whitespace), so V(!SSLv2, !SSLv3) equals C(!SSLv2,!SSLv3) in the
+    file. A string compares after folding whitespace runs and continuation lines.
+  - A parameter defined more than once (Postfix uses the last definition) is set
+    in one place and the stale definitions are removed; RV(removed_duplicates)
+    lists those names.
+  - A commented-out assignment such as C(#myorigin = ...) is left alone; new
+    parameters are appended at the end of the file.
+  - Before writing, the new C(main.cf) is staged next to the current
+    C(master.cf) in a temporary directory and checked with
+    C(postconf -c STAGE -n), so a misspelt parameter name fails the task instead
+    of being ignored by Postfix.
+  - The file is replaced atomically and only when something changed; on failure
+    it stays as it was.
+author:
+  - mailsec.postfix contributors
+options:
+  params:
+    description:
+      - Parameter name to desired value.
+      - A boolean is written as V(yes) or V(no), an integer in decimal, a list as
+        V(a, b, c). V(null) removes every definition of the parameter.
+      - Names may contain only letters, digits and V(_); values must not contain
+        a newline or NUL character.
+    type: dict
+    required: true
+  config_dir:
+    description:
+      - The Postfix configuration directory that holds C(main.cf) and
+        C(master.cf). Use it to manage a secondary Postfix instance.
+    type: path
+    default: /etc/postfix
+  validate:
+    description:
+      - Ask the installed Postfix (C(postconf -c STAGE -n)) whether it knows every
+        parameter this task sets, before writing.
+      - When C(postconf) is not installed the check is skipped with a warning.
+    type: bool
+    default: true
+  allow_unknown:
+    description:
+      - Parameter names that Postfix does not know but that are wanted anyway,
+        for example user-defined parameters referenced as C($name) from
+        C(master.cf).
+    type: list
+    elements: str
+    default: []
+  backup:
+    description:
+      - Keep a timestamped copy of the previous C(main.cf) when it changes.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+notes:
+  - Postfix reads C(main.cf) changes only after C(postfix reload).
+seealso:
+  - module: mailsec.postfix.mastercf
+  - name: postconf(5)
+    description: Postfix configuration parameters.
+    link: https://www.postfix.org/postconf.5.html
+"""
+
+EXAMPLES = r"""
+- name: Enable SASL only where it belongs and drop deprecated parameters
+  mailsec.postfix.maincf:
+    params:
+      smtpd_sasl_auth_enable: false
+      smtpd_sasl_type: dovecot
+      smtpd_sasl_path: private/auth
+      smtpd_sasl_security_options: [noanonymous, noplaintext]
+      smtpd_sasl_tls_security_options: noanonymous
+      smtpd_tls_auth_only: true
+      smtpd_use_tls: null
+      smtpd_enforce_tls: null
+    backup: true
+
+- name: Opportunistic TLS on port 25 without legacy protocols or anonymous ciphers
+  mailsec.postfix.maincf:
+    params:
+      smtpd_tls_security_level: may
+      smtpd_tls_protocols: ">=TLSv1.2"
+      smtpd_tls_exclude_ciphers: [aNULL, eNULL]
+      smtpd_tls_loglevel: 1
+
+- name: Define restrictions referenced from master.cf as $mua_client_restrictions
+  mailsec.postfix.maincf:
+    config_dir: /etc/postfix-out
+    params:
+      mua_client_restrictions: [permit_sasl_authenticated, reject]
+    allow_unknown:
+      - mua_client_restrictions
+"""
+
+RETURN = r"""
+changed_params:
+  description: Names of the parameters whose effective value changed (set, changed or removed).
+  returned: always
+  type: list
+  elements: str
+  sample: [smtpd_tls_protocols, smtpd_use_tls]
+removed_duplicates:
+  description: Names that were defined more than once; the stale definitions were removed.
+  returned: always
+  type: list
+  elements: str
+  sample: [smtpd_tls_ciphers]
+diff:
+  description: The file before and after the change, also in check mode.
+  returned: always
+  type: dict
+  contains:
+    before:
+      description: The previous content of main.cf.
+      type: str
+    after:
+      description: The new content of main.cf.
+      type: str
+    before_header:
+      description: Path of the file, marked as before.
+      type: str
+    after_header:
+      description: Path of the file, marked as after.
+      type: str
+backup_file:
+  description: Name of the backup file.
+  returned: when O(backup=true) and the file changed
+  type: str
+  sample: /etc/postfix/main.cf.12345.2024-01-01@12:00:00~
+"""
+
+import os  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.common.text.converters import to_native  # noqa: E402
+
+from ansible_collections.mailsec.postfix.plugins.module_utils import (  # noqa: E402
+    _filewrite,
+    _maincf,
+    _postfix_stage,
+    _values,
+)
+
+
+def read_text(module, path, what):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", "surrogateescape")
+    except OSError as exc:
+        module.fail_json(msg="Cannot read %s %s: %s" % (what, path, to_native(exc)))
+
+
+def validate_with_postconf(module, config_dir, new_text, params, allow_unknown):
+    postconf = module.get_bin_path("postconf", opt_dirs=["/usr/sbin"])
+    if not postconf:
+        module.warn("postconf is not installed: main.cf parameters were not validated by Postfix")
+        return
+    master_path = os.path.join(config_dir, "master.cf")
+    master_text = read_text(module, master_path, "master.cf") if os.path.exists(master_path) else None
+    result = _postfix_stage.run_staged(
+        postconf,
+        {"main.cf": new_text, "master.cf": master_text},
+        [["-n"]],
+        lambda args: module.run_command(args, encoding="utf-8", errors="surrogateescape"),
+        shown_dir=config_dir,
+    )
+    failed = _postfix_stage.first_failed(result)
+    if failed:
+        module.fail_json(
+            msg="Postfix rejects the new main.cf: %s" % _postfix_stage.fatal_message(failed.stderr),
+            stderr=failed.stderr,
+        )
+    unknown = _postfix_stage.unused_parameters(result.runs[0].warnings, "main.cf")
+    bad = [
+        name for name, value in params.items() if value is not None and name in unknown and name not in allow_unknown
+    ]
+    if bad:
+        module.fail_json(
+            msg="Postfix does not know the parameter%s %s (postconf: %s). Fix the name, "
+            "or list it in allow_unknown if it is a user-defined parameter."
+            % ("s" if len(bad) > 1 else "", ", ".join(bad), "; ".join(unknown[name] for name in bad)),
+            unknown_params=bad,
+        )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            params=dict(type="dict", required=True),
+            config_dir=dict(type="path", default="/etc/postfix"),
+            validate=dict(type="bool", default=True),
+            allow_unknown=dict(type="list", elements="str", default=[]),
+            backup=dict(type="bool", default=False),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    config_dir = module.params["config_dir"]
+    params = module.params["params"]
+    if not os.path.isdir(config_dir):
+        module.fail_json(msg="config_dir %s does not exist or is not a directory" % config_dir)
+    path = os.path.join(config_dir, "main.cf")
+    if not os.path.isfile(path):
+        module.fail_json(msg="main.cf not found in config_dir %s" % config_dir)
+
+    before = read_text(module, path, "main.cf")
+    try:
+        result = _maincf.edit(before, params)
+    except _values.ConfigValueError as exc:
+        module.fail_json(msg=to_native(exc))
+
+    if module.params["validate"]:
+        validate_with_postconf(module, config_dir, result.text, params, module.params["allow_unknown"])
+
+    changed = result.text != before
+    diff = {
+        "before": before,
+        "after": result.text,
+        "before_header": "%s (before)" % path,
+        "after_header": "%s (after)" % path,
+    }
+    backup_file = None
+    if changed and not module.check_mode:
+        backup_file = _filewrite.write_file(
+            module, path, result.text.encode("utf-8", "surrogateescape"), module.params["backup"]
+        )
+    changed = _filewrite.apply_file_attributes(module, path, changed)
+
+    output = dict(
+        changed=changed,
+        changed_params=result.changed_params,
+        removed_duplicates=result.removed_duplicates,
+        diff=diff,
+    )
+    if backup_file:
+        output["backup_file"] = backup_file
+    module.exit_json(**output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,403 @@
+#!/usr/bin/python
+# Copyright: mailsec.postfix contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: mastercf
+short_description: Manage Postfix master.cf services and their -o overrides
+version_added: 0.1.0
+description:
+  - Adds, changes or removes services in a Postfix C(master.cf) and their
+    per-service C(-o name=value) overrides, without templating the whole file.
+  - A service is identified by its name and type, so C(smtp inet) and
+    C(smtp unix) are different services.
+  - Comments and untouched services stay byte for byte; an edit rewrites only
+    the fields and overrides it changes.
+  - Override values containing whitespace are written in the Postfix 3.0+ form
+    C(-o { name = value }); both forms are read. Values are compared by meaning,
+    as in M(mailsec.postfix.maincf).
+  - A new service is inserted right after Debian's commented template of the
+    same name (for example C(#submission inet ...) and its commented C(-o)
+    lines) when there is one, else at the end. Commented lines are never
+    uncommented.
+  - An active continuation line right below a commented-out service line is
+    silently attached by Postfix to the service above it; the module refuses to
+    edit such a file and says which line to fix.
+  - Before writing, the new C(master.cf) is staged beside the current
+    C(main.cf) and read back with C(postconf -c STAGE -M) and C(-P); the task
+    fails when Postfix warns about it (for example an override name that is not
+    a Postfix parameter) or lists the services differently than intended.
+author:
+  - mailsec.postfix contributors
+options:
+  services:
+    description:
+      - The services to manage.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - Service name as written in C(master.cf), for example V(submission),
+            V(submissions), V(127.0.0.1:10025) or V([::1]:2525).
+        type: str
+        required: true
+      type:
+        description:
+          - Service type, one of V(inet), V(unix), V(unix-dgram), V(fifo) or
+            V(pass).
+        type: str
+        default: inet
+      private:
+        description:
+          - Private field (V(y), V(n) or V(-) for the default). Unchanged on an
+            existing service when omitted, V(-) on a new one.
+        type: str
+      unpriv:
+        description:
+          - Unprivileged field (V(y), V(n) or V(-)). Unchanged when omitted.
+        type: str
+      chroot:
+        description:
+          - Chroot field (V(y), V(n) or V(-)). Unchanged when omitted.
+        type: str
+      wakeup:
+        description:
+          - Wake-up time in seconds, optionally followed by V(?), or V(-).
+            Unchanged when omitted.
+        type: str
+      maxproc:
+        description:
+          - Process limit, or V(-) for the default. Unchanged when omitted.
+        type: str
+      command:
+        description:
+          - The command, for example V(smtpd). Required when the service is new.
+        type: str
+      args:
+        description:
+          - Further command arguments other than C(-o) overrides (for example
+            V(flags=Rq) and V(argv=...) of a pipe service). When given, they
+            replace the existing ones and are written after the overrides.
+        type: list
+        elements: str
+      options:
+        description:
+          - C(-o) overrides, parameter name to value. Values are rendered as in
+            M(mailsec.postfix.maincf) (booleans V(yes)/V(no), lists V(a, b)).
+            V(null) removes that override.
+        type: dict
+      options_mode:
+        description:
+          - V(merge) keeps overrides that are not listed in O(services[].options);
+            V(exact) removes them.
+        type: str
+        choices: [merge, exact]
+        default: merge
+      state:
+        description:
+          - Whether the service should be defined.
+        type: str
+        choices: [present, absent]
+        default: present
+  config_dir:
+    description:
+      - The Postfix configuration directory that holds C(master.cf) and
+        C(main.cf).
+    type: path
+    default: /etc/postfix
+  validate:
+    description:
+      - Check the new C(master.cf) with the installed Postfix before writing.
+      - When C(postconf) is not installed the check is skipped with a warning.
+    type: bool
+    default: true
+  backup:
+    description:
+      - Keep a timestamped copy of the previous C(master.cf) when it changes.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+notes:
+  - Postfix reads C(master.cf) changes only after C(postfix reload).
+seealso:
+  - module: mailsec.postfix.maincf
+  - name: master(5)
+    description: Postfix master process configuration file format.
+    link: https://www.postfix.org/master.5.html
+"""
+
+EXAMPLES = r"""
+- name: Submission (587, STARTTLS required) and submissions (465, implicit TLS)
+  mailsec.postfix.mastercf:
+    services:
+      - name: submission
+        type: inet
+        private: n
+        chroot: y
+        command: smtpd
+        options:
+          syslog_name: postfix/submission
+          smtpd_tls_security_level: encrypt
+          smtpd_sasl_auth_enable: true
+          smtpd_tls_auth_only: true
+          smtpd_client_restrictions: [permit_sasl_authenticated, reject]
+          smtpd_relay_restrictions: [permit_sasl_authenticated, reject]
+          milter_macro_daemon_name: ORIGINATING
+      - name: submissions
+        type: inet
+        private: n
+        chroot: y
+        command: smtpd
+        options:
+          syslog_name: postfix/submissions
+          smtpd_tls_wrappermode: true
+          smtpd_sasl_auth_enable: true
+          smtpd_client_restrictions: [permit_sasl_authenticated, reject]
+          smtpd_relay_restrictions: [permit_sasl_authenticated, reject]
+          milter_macro_daemon_name: ORIGINATING
+        options_mode: exact
+    backup: true
+
+- name: Remove a content filter listener
+  mailsec.postfix.mastercf:
+    services:
+      - name: 127.0.0.1:10025
+        type: inet
+        state: absent
+"""
+
+RETURN = r"""
+changed_services:
+  description: The services that were added, changed or removed, as C(name/type).
+  returned: always
+  type: list
+  elements: str
+  sample: [submission/inet, submissions/inet]
+diff:
+  description: The file before and after the change, also in check mode.
+  returned: always
+  type: dict
+  contains:
+    before:
+      description: The previous content of master.cf.
+      type: str
+    after:
+      description: The new content of master.cf.
+      type: str
+    before_header:
+      description: Path of the file, marked as before.
+      type: str
+    after_header:
+      description: Path of the file, marked as after.
+      type: str
+backup_file:
+  description: Name of the backup file.
+  returned: when O(backup=true) and the file changed
+  type: str
+  sample: /etc/postfix/master.cf.12345.2024-01-01@12:00:00~
+"""
+
+import os  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.common.text.converters import to_native  # noqa: E402
+
+from ansible_collections.mailsec.postfix.plugins.module_utils import (  # noqa: E402
+    _filewrite,
+    _mastercf,
+    _postfix_stage,
+    _values,
+)
+
+SERVICE_SPEC = dict(
+    name=dict(type="str", required=True),
+    type=dict(type="str", default="inet"),
+    private=dict(type="str"),
+    unpriv=dict(type="str"),
+    chroot=dict(type="str"),
+    wakeup=dict(type="str"),
+    maxproc=dict(type="str"),
+    command=dict(type="str"),
+    args=dict(type="list", elements="str"),
+    options=dict(type="dict"),
+    options_mode=dict(type="str", choices=["merge", "exact"], default="merge"),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+)
+
+
+def read_text(module, path, what):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", "surrogateescape")
+    except OSError as exc:
+        module.fail_json(msg="Cannot read %s %s: %s" % (what, path, to_native(exc)))
+
+
+def parse_postconf_m(stdout):
+    """(name, type) -> [private, unpriv, chroot, wakeup, maxproc, command]."""
+    listed = {}
+    for line in stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 8:
+            listed[(fields[0], fields[1])] = fields[2:8]
+    return listed
+
+
+def check_postfix_reading(module, specs, listed, overrides):
+    """Fail unless Postfix lists every service and override as intended."""
+    for spec in specs:
+        if spec.state == "absent":
+            if spec.key in listed:
+                module.fail_json(msg="service %s: Postfix still lists it after removal" % spec.label)
+            continue
+        if spec.key not in listed:
+            module.fail_json(msg="service %s: Postfix does not list it in the new master.cf" % spec.label)
+        fields = listed[spec.key]
+        wanted = [spec.fields.get(name) for name in ("private", "unpriv", "chroot", "wakeup", "maxproc")]
+        wanted.append(spec.command)
+        for got, want in zip(fields, wanted):
+            if want is not None and got != want:
+                module.fail_json(
+                    msg="service %s: Postfix reads the fields as %s, not as intended" % (spec.label, " ".join(fields))
+                )
+        for name, value in spec.options.items():
+            key = "%s/%s" % (spec.label, name)
+            if value is None:
+                if key in overrides:
+                    module.fail_json(msg="service %s: Postfix still sees the removed override %s" % (spec.label, name))
+            elif key not in overrides or not _values.same_meaning(overrides[key], value, spec.rendered[name]):
+                module.fail_json(
+                    msg="service %s: Postfix reads override %s as %r, not %r"
+                    % (spec.label, name, overrides.get(key), spec.rendered[name])
+                )
+
+
+def validate_with_postconf(module, config_dir, before, after, specs):
+    postconf = module.get_bin_path("postconf", opt_dirs=["/usr/sbin"])
+    if not postconf:
+        module.warn("postconf is not installed: master.cf was not validated by Postfix")
+        return
+    main_path = os.path.join(config_dir, "main.cf")
+    main_text = read_text(module, main_path, "main.cf") if os.path.exists(main_path) else ""
+
+    def runner(args):
+        return module.run_command(args, encoding="utf-8", errors="surrogateescape")
+
+    def stage(master_text):
+        return _postfix_stage.run_staged(
+            postconf,
+            {"main.cf": main_text, "master.cf": master_text},
+            [["-M"], ["-P"]],
+            runner,
+            shown_dir=config_dir,
+        )
+
+    labels = ", ".join(spec.label for spec in specs)
+    new = stage(after)
+    failed = _postfix_stage.first_failed(new)
+    if failed:
+        module.fail_json(
+            msg="Postfix cannot read the new master.cf (services %s): %s"
+            % (labels, _postfix_stage.fatal_message(failed.stderr)),
+            stderr=failed.stderr,
+        )
+    warnings = []
+    for run in new.runs:
+        warnings.extend(w for w in run.warnings if w not in warnings)
+    unknown = _postfix_stage.unused_parameters(warnings, "master.cf")
+    for spec in specs:
+        if spec.state == "absent":
+            continue
+        bad = [name for name, value in spec.options.items() if value is not None and name in unknown]
+        if bad:
+            module.fail_json(
+                msg="service %s: %s not a Postfix parameter%s (postconf: %s)"
+                % (
+                    spec.label,
+                    "option %s is" % bad[0] if len(bad) == 1 else "options %s are" % ", ".join(bad),
+                    "" if len(bad) == 1 else "s",
+                    "; ".join(unknown[name] for name in bad),
+                ),
+                unknown_options=bad,
+            )
+    old = stage(before)
+    known = set()
+    for run in old.runs:
+        known.update(run.warnings)
+    new_warnings = [w for w in warnings if w not in known]
+    if new_warnings:
+        module.fail_json(
+            msg="Postfix warns about the new master.cf (services %s): %s" % (labels, "; ".join(new_warnings)),
+        )
+    check_postfix_reading(
+        module, specs, parse_postconf_m(new.runs[0].stdout), _postfix_stage.parse_postconf_n(new.runs[1].stdout)
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            services=dict(type="list", elements="dict", required=True, options=SERVICE_SPEC),
+            config_dir=dict(type="path", default="/etc/postfix"),
+            validate=dict(type="bool", default=True),
+            backup=dict(type="bool", default=False),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    config_dir = module.params["config_dir"]
+    if not os.path.isdir(config_dir):
+        module.fail_json(msg="config_dir %s does not exist or is not a directory" % config_dir)
+    path = os.path.join(config_dir, "master.cf")
+    if not os.path.isfile(path):
+        module.fail_json(msg="master.cf not found in config_dir %s" % config_dir)
+
+    before = read_text(module, path, "master.cf")
+    try:
+        specs = _mastercf.check_services(module.params["services"])
+        result = _mastercf.edit(before, module.params["services"])
+    except _values.ConfigValueError as exc:
+        module.fail_json(msg=to_native(exc))
+
+    if module.params["validate"]:
+        validate_with_postconf(module, config_dir, before, result.text, specs)
+
+    changed = result.text != before
+    diff = {
+        "before": before,
+        "after": result.text,
+        "before_header": "%s (before)" % path,
+        "after_header": "%s (after)" % path,
+    }
+    backup_file = None
+    if changed and not module.check_mode:
+        backup_file = _filewrite.write_file(
+            module, path, result.text.encode("utf-8", "surrogateescape"), module.params["backup"]
+        )
+    changed = _filewrite.apply_file_attributes(module, path, changed)
+
+    output = dict(changed=changed, changed_services=result.changed_services, diff=diff)
+    if backup_file:
+        output["backup_file"] = backup_file
+    module.exit_json(**output)
+
+
+if __name__ == "__main__":
+    main()
