@@ -72,8 +72,8 @@ def parse_x509_text(text, now=None):
     sans = []
     san_line = _extension_value(text, "Subject Alternative Name")
     if san_line:
-        for item in san_line.split(","):
-            item = item.strip()
+        for raw in san_line.split(","):
+            item = raw.strip()
             if item.startswith("DNS:"):
                 sans.append(item[4:].strip())
     ski = _extension_value(text, "Subject Key Identifier")

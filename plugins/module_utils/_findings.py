@@ -113,9 +113,10 @@ def _auth_findings(lst):
                 "auth_on_public_smtp",
                 "high",
                 name,
-                "SASL AUTH is offered on %s, the server-to-server MX port. smtpd_sasl_auth_enable in main.cf applies to "
-                "every smtpd service; AUTH on port 25 invites password guessing and mixes MUA submission with MX traffic."
-                % _label(lst),
+                "SASL AUTH is offered on %s, the server-to-server MX port. smtpd_sasl_auth_enable in main.cf applies "
+                "to "
+                "every smtpd service; AUTH on port 25 invites password guessing and mixes MUA submission with MX "
+                "traffic." % _label(lst),
                 "%s; enable AUTH only in the submission/submissions services (master.cf: -o smtpd_sasl_auth_enable=yes)"
                 % _set(lst, "smtpd_sasl_auth_enable", "no"),
             )
@@ -126,11 +127,12 @@ def _auth_findings(lst):
                 "auth_without_tls",
                 "high",
                 name,
-                "%s advertises AUTH before STARTTLS: smtpd_tls_auth_only = no and smtpd_tls_security_level = %s (not encrypt, "
+                "%s advertises AUTH before STARTTLS: smtpd_tls_auth_only = no and smtpd_tls_security_level = %s (not "
+                "encrypt, "
                 "no wrapper mode), so passwords can cross the network in plaintext."
                 % (_label(lst), lst.get("security_level")),
-                "main.cf: smtpd_tls_auth_only = yes (and for submission: master.cf service %s: -o smtpd_tls_security_level=encrypt)"
-                % name,
+                "main.cf: smtpd_tls_auth_only = yes (and for submission: master.cf service %s: -o "
+                "smtpd_tls_security_level=encrypt)" % name,
             )
         )
     plain_opts = lst.get("sasl_security_options") or []
@@ -149,7 +151,8 @@ def _auth_findings(lst):
                 "sasl_anonymous_allowed",
                 "high" if in_force else "low",
                 name,
-                "%s lacks noanonymous on %s (%s = %s; %s = %s). These are lists: setting e.g. 'noplaintext' replaces the "
+                "%s lacks noanonymous on %s (%s = %s; %s = %s). These are lists: setting e.g. 'noplaintext' replaces "
+                "the "
                 "default 'noanonymous', and smtpd_sasl_tls_security_options inherits $smtpd_sasl_security_options, "
                 "so anonymous SASL mechanisms become acceptable."
                 % (
@@ -195,11 +198,12 @@ def _protocol_findings(lst, info, profile):
                 "weak_protocols_mandatory",
                 "high",
                 name,
-                "%s enforces TLS (%s), so Postfix uses %s = %s, which still allows %s. '!SSLv2, !SSLv3' excludes only SSL; "
+                "%s enforces TLS (%s), so Postfix uses %s = %s, which still allows %s. '!SSLv2, !SSLv3' excludes "
+                "only SSL; "
                 "TLS 1.0/1.1 stay enabled."
                 % (
                     _label(lst),
-                    lst.get("tls_mode") == "wrapper" and "wrapper mode" or "level encrypt",
+                    "wrapper mode" if lst.get("tls_mode") == "wrapper" else "level encrypt",
                     lst.get("protocols_param"),
                     lst.get("protocols"),
                     ", ".join(weak),
@@ -214,7 +218,8 @@ def _protocol_findings(lst, info, profile):
                 "weak_protocols_opportunistic",
                 severity,
                 name,
-                "%s uses opportunistic TLS (level %s), so Postfix applies %s = %s, which allows %s. Peers that cannot do "
+                "%s uses opportunistic TLS (level %s), so Postfix applies %s = %s, which allows %s. Peers that "
+                "cannot do "
                 "better fall back to plaintext if refused, which the interop profile accepts."
                 % (
                     _label(lst),
@@ -265,7 +270,8 @@ def _mandatory_ignored_listener(lst, info):
             "mandatory_settings_ignored",
             "medium",
             lst["service"],
-            "On %s (smtpd_tls_security_level = %s) the *_mandatory_* settings do nothing: at smtpd_tls_security_level=%s "
+            "On %s (smtpd_tls_security_level = %s) the *_mandatory_* settings do nothing: at "
+            "smtpd_tls_security_level=%s "
             "Postfix uses smtpd_tls_protocols, not smtpd_tls_mandatory_protocols (and smtpd_tls_ciphers, not "
             "smtpd_tls_mandatory_ciphers); the mandatory ones apply only at level encrypt or in wrapper mode. "
             "Ignored here: %s." % (_label(lst), level, level, settings),
@@ -310,7 +316,8 @@ def _open_relay(lst):
             "open_relay_risk",
             "high",
             lst["service"],
-            "%s: neither smtpd_relay_restrictions (%s) nor smtpd_recipient_restrictions (%s) ends unauthenticated relaying "
+            "%s: neither smtpd_relay_restrictions (%s) nor smtpd_recipient_restrictions (%s) ends "
+            "unauthenticated relaying "
             "with reject_unauth_destination/defer_unauth_destination (or a final reject)."
             % (
                 _label(lst),
@@ -359,12 +366,12 @@ def _cert_findings(cert, listeners_by_name, profile):
                     "cert_name_mismatch",
                     "medium" if public else "high",
                     service,
-                    "certificate %s for %s names %s but myhostname is %s. A wildcard covers exactly one label "
-                    "(*.example.com covers mx.example.com, not example.com); verifying peers (MTA-STS, 'secure' policies, "
-                    "mail clients) reject the name." % (path, label, names, cert.get("hostname")),
-                    "issue a certificate whose subjectAltName includes %s (the MX/submission host name) and set main.cf: "
-                    "smtpd_tls_chain_files = <key>, <fullchain>; or set main.cf: myhostname = a name the certificate covers"
-                    % cert.get("hostname"),
+                    "certificate %s for %s names %s but myhostname is %s. A wildcard covers exactly one "
+                    "label (*.example.com covers mx.example.com, not example.com); verifying peers (MTA-STS, "
+                    "'secure' policies, mail clients) reject the name." % (path, label, names, cert.get("hostname")),
+                    "issue a certificate whose subjectAltName includes %s (the MX/submission host name) and set "
+                    "main.cf: smtpd_tls_chain_files = <key>, <fullchain>; or set main.cf: myhostname = a name the "
+                    "certificate covers" % cert.get("hostname"),
                 )
             )
         if cert.get("self_signed"):
@@ -373,9 +380,9 @@ def _cert_findings(cert, listeners_by_name, profile):
                     "cert_self_signed",
                     "info" if public else "medium",
                     service,
-                    "certificate %s for %s is self-signed (issuer = subject %s). Opportunistic SMTP peers accept it, but "
-                    "MTA-STS and clients that verify cannot; give known clients a private CA or use a public CA."
-                    % (path, label, cert.get("subject")),
+                    "certificate %s for %s is self-signed (issuer = subject %s). Opportunistic SMTP peers accept "
+                    "it, but MTA-STS and clients that verify cannot; give known clients a private CA or use a public "
+                    "CA." % (path, label, cert.get("subject")),
                     "main.cf: smtpd_tls_chain_files = <key>, <leaf + intermediates from a public (ACME) or private CA>",
                 )
             )
@@ -450,7 +457,8 @@ def _outbound_findings(outbound, info):
                 "mandatory_settings_ignored",
                 "low" if policy else "medium",
                 "outbound",
-                "The smtp client runs at smtp_tls_security_level = %s: Postfix uses smtp_tls_protocols and smtp_tls_ciphers "
+                "The smtp client runs at smtp_tls_security_level = %s: Postfix uses smtp_tls_protocols and "
+                "smtp_tls_ciphers "
                 "there, not smtp_tls_mandatory_protocols/ciphers; the mandatory ones apply only at encrypt or higher "
                 "(globally or per destination in smtp_tls_policy_maps%s). Ignored here: %s."
                 % (level, ", which is set: %s" % policy if policy else "", settings),
@@ -478,7 +486,8 @@ def _deprecated_findings(info):
                 "deprecated_parameter",
                 "low",
                 where,
-                "%s = %s is obsolete%s; postconf warns about such parameters from Postfix 3.9 on, and the value can mislead "
+                "%s = %s is obsolete%s; postconf warns about such parameters from Postfix 3.9 on, and the value can "
+                "mislead "
                 "readers about what is in force."
                 % (param, entry.get("value"), ": %s overrides it" % replacement if replacement else ""),
                 fix,

@@ -775,7 +775,10 @@ FALLBACK_DEFAULTS = {
     "smtpd_sasl_auth_enable": "no",
     "smtpd_sasl_security_options": "noanonymous",
     "smtpd_sasl_tls_security_options": "$smtpd_sasl_security_options",
-    "smtpd_relay_restrictions": "${{$compatibility_level} <level {1} ? {} : {permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination}}",
+    "smtpd_relay_restrictions": (
+        "${{$compatibility_level} <level {1} ? {} : "
+        "{permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination}}"
+    ),
     "smtpd_recipient_restrictions": "",
     "smtp_tls_security_level": "",
     "smtp_use_tls": "no",

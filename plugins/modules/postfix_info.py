@@ -389,10 +389,11 @@ postfix_info:
           type: str
 """
 
-import os
+import os  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.mailsec.postfix.plugins.module_utils import _certinfo, _postfix_policy
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+
+from ansible_collections.mailsec.postfix.plugins.module_utils import _certinfo, _postfix_policy  # noqa: E402
 
 POSTCONF_DIRS = ["/usr/sbin", "/usr/local/sbin"]
 
@@ -406,14 +407,12 @@ def _run(module, argv, what):
 
 def read_with_postconf(module, postconf, config_dir):
     base = [postconf, "-c", config_dir]
-    main = _postfix_policy.parse_params(_run(module, base + ["-n"], "postconf -n"))
+    main = _postfix_policy.parse_params(_run(module, [*base, "-n"], "postconf -n"))
     # -c makes postconf report config_directory as explicitly set; it is not the operator's setting.
     main.pop("config_directory", None)
-    defaults = _postfix_policy.parse_params(
-        _run(module, base + ["-d"] + list(_postfix_policy.DEFAULT_NAMES), "postconf -d")
-    )
-    services = _postfix_policy.parse_services(_run(module, base + ["-M"], "postconf -M"))
-    overrides = _postfix_policy.parse_overrides(_run(module, base + ["-P"], "postconf -P"))
+    defaults = _postfix_policy.parse_params(_run(module, [*base, "-d", *_postfix_policy.DEFAULT_NAMES], "postconf -d"))
+    services = _postfix_policy.parse_services(_run(module, [*base, "-M"], "postconf -M"))
+    overrides = _postfix_policy.parse_overrides(_run(module, [*base, "-P"], "postconf -P"))
     return defaults, main, _postfix_policy.attach_overrides(services, overrides)
 
 

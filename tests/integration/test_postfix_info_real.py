@@ -17,7 +17,6 @@ import subprocess
 import sys
 
 import pytest
-
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
@@ -90,7 +89,8 @@ def _stock_debian_main(myhostname, cert, key):
     text += "\nsmtpd_relay_restrictions = permit_mynetworks permit_sasl_authenticated defer_unauth_destination\n"
     text += "myhostname = %s\n" % myhostname
     text += "alias_maps = hash:/etc/aliases\nalias_database = hash:/etc/aliases\nmyorigin = /etc/mailname\n"
-    text += "mydestination = $myhostname, localhost\nrelayhost =\nmynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128\n"
+    text += "mydestination = $myhostname, localhost\nrelayhost =\n"
+    text += "mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128\n"
     text += "mailbox_size_limit = 0\nrecipient_delimiter = +\ninet_interfaces = all\ninet_protocols = all\n"
     return text
 
