@@ -335,7 +335,10 @@ def expand(value, lookup, depth=0):
     """
     if value is None:
         return None
-    if depth > 20 or "$" not in value:
+    if depth > 20:
+        # Postfix stops with "unreasonable macro call nesting"; treat as empty.
+        return ""
+    if "$" not in value:
         return value
     out = []
     i = 0

@@ -1,0 +1,101 @@
+# Copyright (c) mailsec.postfix contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The filter wrapper: input shapes, profile validation, one positive/negative per id via the catalogue."""
+
+import importlib.util
+import os
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mailsec.postfix.plugins.filter.tls_findings import FilterModule, tls_findings
+from ansible_collections.mailsec.postfix.plugins.module_utils import _findings
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location(
+    "findings_cases", os.path.join(_HERE, "..", "module_utils", "test__findings.py")
+)
+cases = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cases)
+
+
+def _broken(info, service, **kw):
+    cases.lst(info, service).update(kw)
+    return info
+
+
+def _with(key, value):
+    def change(info):
+        info[key] = value
+        return info
+
+    return change
+
+
+# id -> a change to the clean baseline that must trigger exactly that id
+POSITIVE = {
+    "auth_on_public_smtp": lambda i: _broken(i, "smtp", sasl_enabled=True),
+    "auth_without_tls": lambda i: _broken(
+        i, "submission", tls_auth_only=False, tls_mandatory=False, security_level="may"
+    ),
+    "sasl_anonymous_allowed": lambda i: _broken(i, "submission", sasl_tls_security_options=["noplaintext"]),
+    "submission_tls_optional": lambda i: _broken(i, "submission", tls_mandatory=False, security_level="may"),
+    "weak_protocols_mandatory": lambda i: _broken(i, "submission", protocols_enabled=["TLSv1", "TLSv1.2"]),
+    "weak_protocols_opportunistic": lambda i: _broken(i, "smtp", protocols_enabled=["TLSv1.1", "TLSv1.2"]),
+    "anonymous_ciphers": lambda i: _broken(i, "smtp", anonymous_ciphers_excluded=False),
+    "mandatory_settings_ignored": lambda i: _broken(
+        i, "smtp", mandatory_settings_ignored={"smtpd_tls_mandatory_ciphers": "high"}
+    ),
+    "deprecated_parameter": _with("deprecated", [{"parameter": "smtp_use_tls", "value": "yes", "service": "main.cf"}]),
+    "no_starttls": lambda i: _broken(i, "smtp", has_certificate=False),
+    "cert_name_mismatch": _with("certificates", [cases.certificate(covers_hostname=False)]),
+    "cert_self_signed": _with("certificates", [cases.certificate(self_signed=True)]),
+    "cert_expiring": _with("certificates", [cases.certificate(days_left=12)]),
+    "cert_key_mismatch": _with("certificates", [cases.certificate(key_matches=False)]),
+    "cert_unreadable": _with(
+        "certificates", [{"path": "/x", "key_path": "/x", "params": [], "used_by": ["smtp"], "error": "e"}]
+    ),
+    "weak_key": _with("certificates", [cases.certificate(key_type="RSA", key_bits=1024)]),
+    "open_relay_risk": lambda i: _broken(i, "smtp", relay_restrictions=["permit"], recipient_restrictions=[]),
+    "vrfy_enabled": _with("disable_vrfy_command", False),
+}
+
+
+def test_positive_table_covers_catalogue():
+    assert set(POSITIVE) == set(_findings.FINDING_IDS)
+
+
+@pytest.mark.parametrize("fid", sorted(POSITIVE))
+def test_each_id_positive(fid):
+    found = {f["id"] for f in tls_findings(POSITIVE[fid](cases.clean_info()))}
+    assert fid in found
+
+
+@pytest.mark.parametrize("fid", sorted(POSITIVE))
+def test_each_id_negative_on_clean_baseline(fid):
+    assert fid not in {f["id"] for f in tls_findings(cases.clean_info())}
+
+
+def test_accepts_registered_module_result():
+    info = POSITIVE["vrfy_enabled"](cases.clean_info())
+    assert tls_findings({"changed": False, "postfix_info": info}) == tls_findings(info)
+
+
+def test_profile_is_validated():
+    with pytest.raises(AnsibleFilterError, match="profile"):
+        tls_findings(cases.clean_info(), profile="paranoid")
+
+
+def test_rejects_non_dict():
+    with pytest.raises(AnsibleFilterError, match="expected the postfix_info dict"):
+        tls_findings(["not", "a", "dict"])
+
+
+def test_malformed_input_is_a_filter_error():
+    with pytest.raises(AnsibleFilterError, match="malformed"):
+        tls_findings({"listeners": [{"port": 25}]})
+
+
+def test_registered_name():
+    assert FilterModule().filters()["tls_findings"] is tls_findings
