@@ -190,6 +190,8 @@ def edit(text, params):
     chunks = []
     for index, chunk in enumerate(doc.chunks):
         if index in drop:
+            # Comments inside a removed definition stay, as loose lines.
+            chunks.extend(line for line in chunk.lines[1:] if is_ignored_line(line))
             continue
         chunks.append(replace.get(index, chunk))
     new_text = MainCf(chunks).render()
