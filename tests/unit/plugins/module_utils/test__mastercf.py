@@ -54,7 +54,8 @@ def services_by_key(text):
 
 def other_lines(text, key):
     return [
-        (c if isinstance(c, str) else tuple(c.lines)) for c in _mastercf.parse(text).chunks
+        (c if isinstance(c, str) else tuple(c.lines))
+        for c in _mastercf.parse(text).chunks
         if not (isinstance(c, _mastercf.Service) and c.key == key)
     ]
 
@@ -164,9 +165,9 @@ def test_new_service_goes_after_its_commented_template():
     )
     assert block in result.text
     assert result.changed_services == ["submission/inet"]
-    assert result.text.replace(block, "#  -o milter_macro_daemon_name=ORIGINATING\n# Choose one: enable submissions") == (
-        DEBIAN
-    )
+    assert result.text.replace(
+        block, "#  -o milter_macro_daemon_name=ORIGINATING\n# Choose one: enable submissions"
+    ) == (DEBIAN)
     again = _mastercf.edit(result.text, [SUBMISSION])
     assert again.text == result.text
     assert again.changed_services == []
@@ -258,9 +259,15 @@ def test_orphaned_override_under_commented_service_fails():
         ([{"name": "x", "type": "tcp", "command": "smtpd"}], r"service x/tcp: unknown type 'tcp'"),
         ([{"name": "submission"}], r"service submission/inet: command is required"),
         ([{"name": "s", "command": "smtpd", "options": {"bad-name": 1}}], r"service s/inet: option name 'bad-name'"),
-        ([{"name": "s", "command": "smtpd", "options": {"a": "x\ny"}}], r"service s/inet: value of a contains a newline"),
+        (
+            [{"name": "s", "command": "smtpd", "options": {"a": "x\ny"}}],
+            r"service s/inet: value of a contains a newline",
+        ),
         ([{"name": "s", "command": "smtpd", "options": {"a": "x\x00"}}], r"service s/inet: value of a contains a NUL"),
-        ([{"name": "s", "command": "smtpd", "options": {"a": "{ x"}}], r"service s/inet: value of option a has unbalanced"),
+        (
+            [{"name": "s", "command": "smtpd", "options": {"a": "{ x"}}],
+            r"service s/inet: value of option a has unbalanced",
+        ),
         ([{"name": "s", "command": "smtpd", "args": ["{x"]}], r"service s/inet: argument has unbalanced"),
         ([{"name": "s", "command": "smtpd", "args": ["a\nb"]}], r"service s/inet: argument contains a newline"),
         ([{"name": "s", "command": "smtpd x"}], r"service s/inet: command must be one word"),
