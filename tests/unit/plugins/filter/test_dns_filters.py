@@ -3,7 +3,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Tests for the DNS record filters: direct calls, error wrapping, and a real playbook run."""
 
-import importlib
 import json
 import os
 import re
@@ -15,16 +14,13 @@ from pathlib import Path
 import pytest
 from ansible.errors import AnsibleFilterError
 
-# Make ansible_collections.mailsec.postfix importable (make collection builds the tree).
-_COLLECTIONS_ROOT = Path(__file__).resolve().parents[4] / ".build" / "collections"
-if _COLLECTIONS_ROOT.is_dir() and str(_COLLECTIONS_ROOT) not in sys.path:
-    sys.path.insert(0, str(_COLLECTIONS_ROOT))
+from ansible_collections.mailsec.postfix.plugins.filter import mta_sts_policy as sts_mod
+from ansible_collections.mailsec.postfix.plugins.filter import submission_srv_records as srv_mod
+from ansible_collections.mailsec.postfix.plugins.filter import tlsa_record as tlsa_mod
+from ansible_collections.mailsec.postfix.plugins.filter import tlsrpt_record as tlsrpt_mod
 
-_PKG = "ansible_collections.mailsec.postfix.plugins.filter."
-tlsa_mod = importlib.import_module(_PKG + "tlsa_record")
-sts_mod = importlib.import_module(_PKG + "mta_sts_policy")
-tlsrpt_mod = importlib.import_module(_PKG + "tlsrpt_record")
-srv_mod = importlib.import_module(_PKG + "submission_srv_records")
+# Collections root of the tree `make collection` builds (for the playbook run).
+_COLLECTIONS_ROOT = Path(__file__).resolve().parents[4] / ".build" / "collections"
 
 OPENSSL = shutil.which("openssl")
 HOST = "mail.example.org"

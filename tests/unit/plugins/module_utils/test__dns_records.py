@@ -8,24 +8,18 @@ generated RSA-2048, RSA-3072 and ECDSA P-256 keys and certificates, and one
 record is verified end to end with ``openssl s_client -dane_tlsa_rrdata``.
 """
 
-import importlib
 import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-# Make ansible_collections.mailsec.postfix importable (make collection builds the tree).
-_COLLECTIONS_ROOT = Path(__file__).resolve().parents[4] / ".build" / "collections"
-if _COLLECTIONS_ROOT.is_dir() and str(_COLLECTIONS_ROOT) not in sys.path:
-    sys.path.insert(0, str(_COLLECTIONS_ROOT))
-dns = importlib.import_module("ansible_collections.mailsec.postfix.plugins.module_utils._dns_records")
+from ansible_collections.mailsec.postfix.plugins.module_utils import _dns_records as dns
+
 DnsRecordError = dns.DnsRecordError
 
 OPENSSL = shutil.which("openssl")
