@@ -17,7 +17,8 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-_WARNING_PREFIX = "postconf: warning: "
+# postconf names itself by argv[0]: "postconf: warning:" or "/usr/sbin/postconf: warning:".
+_WARNING_RE = re.compile(r"^(?:\S*/)?postconf: warning: (.*)$")
 _UNUSED_RE = re.compile(r"unused parameter: ([A-Za-z0-9_]+)=")
 
 
@@ -42,9 +43,10 @@ def parse_warnings(stderr, stage_dir=None, shown_dir=None):
     """Return postconf warning texts, with the stage path shown as shown_dir."""
     warnings = []
     for line in stderr.splitlines():
-        if not line.startswith(_WARNING_PREFIX):
+        match = _WARNING_RE.match(line)
+        if not match:
             continue
-        text = line[len(_WARNING_PREFIX) :].strip()
+        text = match.group(1).strip()
         if stage_dir and shown_dir:
             text = text.replace(stage_dir.rstrip("/") + "/", shown_dir.rstrip("/") + "/")
         warnings.append(text)
