@@ -25,7 +25,7 @@ description:
     built-in Postfix 3.7 defaults and says so with RV(postfix_info.source=files).
   - Turn the result into findings with the P(mailsec.postfix.tls_findings#filter) filter.
 author:
-  - mailsec.postfix contributors
+  - mailsec.postfix contributors (@mailsec)
 attributes:
   check_mode:
     description: The module never changes anything and runs normally in check mode.

@@ -77,14 +77,28 @@ mua_client_restrictions = permit_sasl_authenticated, reject
 disable_vrfy_command = yes
 """
 
-USER_M = """\
+# postconf -M prints each service on one line, -o arguments included
+SUBMISSION_M = " ".join(
+    [
+        "submission inet  n       -       -       -       -       smtpd",
+        "-o syslog_name=postfix/submission",
+        "-o smtpd_tls_security_level=encrypt",
+        "-o smtpd_sasl_auth_enable=yes",
+        "-o smtpd_client_restrictions=$mua_client_restrictions",
+    ]
+)
+USER_M = (
+    """\
 smtp       inet  n       -       y       -       -       smtpd
 pickup     unix  n       -       y       60      1       pickup
-submission inet  n       -       -       -       -       smtpd -o syslog_name=postfix/submission -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes -o smtpd_client_restrictions=$mua_client_restrictions
+"""
+    + SUBMISSION_M
+    + """
 smtps      inet  n       -       y       -       -       smtpd -o smtpd_tls_wrappermode=yes
 127.0.0.1:10025 inet n   -       n       -       -       smtpd -o smtpd_tls_security_level=none
 smtp       unix  -       -       y       -       -       smtp
 """
+)
 
 USER_P = """\
 submission/inet/smtpd_client_restrictions = $mua_client_restrictions
