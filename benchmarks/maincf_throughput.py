@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) mailsec.postfix contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -71,7 +70,7 @@ def postconf_args(params):
 
 def time_module_code(path, params):
     best = None
-    for _ in range(REPEAT):
+    for _attempt in range(REPEAT):
         start = time.perf_counter()
         with open(path, "rb") as handle:
             text = handle.read().decode("utf-8", "surrogateescape")
@@ -84,7 +83,7 @@ def time_module_code(path, params):
 
 def time_postconf(template, params, single_call):
     best = None
-    for _ in range(REPEAT):
+    for _attempt in range(REPEAT):
         directory = tempfile.mkdtemp(prefix="maincf-bench-")
         try:
             with open(os.path.join(directory, "main.cf"), "w") as handle:

@@ -28,7 +28,7 @@ description:
   - The file is replaced atomically and only when something changed; on failure
     it stays as it was.
 author:
-  - mailsec.postfix contributors
+  - mailsec.postfix contributors (@mailsec)
 options:
   params:
     description:

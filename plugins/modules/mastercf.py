@@ -31,7 +31,7 @@ description:
     fails when Postfix warns about it (for example an override name that is not
     a Postfix parameter) or lists the services differently than intended.
 author:
-  - mailsec.postfix contributors
+  - mailsec.postfix contributors (@mailsec)
 options:
   services:
     description:
