@@ -274,7 +274,8 @@ def _mandatory_ignored_listener(lst, info):
             "smtpd_tls_security_level=%s "
             "Postfix uses smtpd_tls_protocols, not smtpd_tls_mandatory_protocols (and smtpd_tls_ciphers, not "
             "smtpd_tls_mandatory_ciphers); the mandatory ones apply only at level encrypt or in wrapper mode. "
-            "Ignored here: %s." % (_label(lst), level, level, settings),
+            "Ignored here, while the opportunistic parameters that do apply are left at their defaults: %s."
+            % (_label(lst), level, level, settings),
             "%s; %s"
             % (
                 _set(lst, "smtpd_tls_protocols", protocol_floor(info)),

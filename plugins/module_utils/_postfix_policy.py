@@ -556,10 +556,48 @@ def _smtpd_cert_files(ns):
     return files
 
 
+def opportunistic_counterpart(param):
+    """``smtpd_tls_mandatory_protocols`` -> ``smtpd_tls_protocols`` (and so on)."""
+    return param.replace("_mandatory_", "_", 1)
+
+
 def _mandatory_set_but_ignored(ns, params, mandatory):
+    """Mandatory settings that do nothing here while their opportunistic twin is left unset.
+
+    When the twin is set explicitly too, the operator has configured this listener's
+    parameters and the mandatory ones serve other listeners (or policies): no confusion.
+    """
     if mandatory:
         return {}
-    return dict((p, ns.get(p)) for p in params if ns.explicit(p))
+    return dict((p, ns.get(p)) for p in params if ns.explicit(p) and not ns.explicit(opportunistic_counterpart(p)))
+
+
+def pair_chain_files(paths, pem_kinds):
+    """(certificate file, key file) pairs of a ``*_tls_chain_files`` list.
+
+    Postfix reads the list in order: each private key is followed by its certificate
+    chain, in the same file or in the files after it. ``pem_kinds`` maps a path to the
+    PEM objects it holds (a subset of ``{"key", "cert"}``); a path it does not know is
+    taken for a certificate so that inspecting it reports why it is unusable.
+    """
+    pairs = []
+    last_key = None
+    for path in paths:
+        kinds = pem_kinds.get(path, {"cert"})
+        if "key" in kinds:
+            last_key = path
+        if "cert" in kinds:
+            pairs.append((path, path if "key" in kinds else (last_key or path)))
+    return pairs
+
+
+def _pair_chain_entries(files, pem_kinds):
+    plain = [e for e in files if not e["param"].endswith("_tls_chain_files")]
+    chain = [e for e in files if e["param"].endswith("_tls_chain_files")]
+    if not chain or pem_kinds is None:
+        return files
+    paired = pair_chain_files([e["cert"] for e in chain], pem_kinds)
+    return plain + [{"cert": cert, "key": key, "param": chain[0]["param"]} for cert, key in paired]
 
 
 def _deprecated_in(layer):
@@ -681,7 +719,7 @@ def effective_outbound(defaults, main, services=None):
         "tls_mandatory": mandatory,
         "policy_maps": ns.get("smtp_tls_policy_maps"),
         "mandatory_settings_ignored": _mandatory_set_but_ignored(
-            ns, SMTP_MANDATORY_PARAMS, mandatory or level == "dane"
+            ns, SMTP_MANDATORY_PARAMS, mandatory or level == "dane" or bool(ns.get("smtp_tls_policy_maps").strip())
         ),
         "overrides": dict(overrides),
     }
@@ -717,11 +755,18 @@ def certificate_files(listeners, outbound):
     return [seen[key] for key in order]
 
 
-def build_view(defaults, main, services, config_dir=None, source="postconf"):
-    """The postfix_info dict without certificate facts (the module adds them)."""
+def build_view(defaults, main, services, *, config_dir=None, source="postconf", pem_kinds=None):
+    """The postfix_info dict without certificate facts (the module adds them).
+
+    ``pem_kinds`` (path -> set of "key"/"cert") pairs the entries of
+    ``*_tls_chain_files`` into certificate and key files; see pair_chain_files.
+    """
     ns = Namespace(defaults, main)
     listeners = effective_listeners(defaults, main, services)
     outbound = effective_outbound(defaults, main, services)
+    for lst in listeners:
+        lst["certificate_files"] = _pair_chain_entries(lst["certificate_files"], pem_kinds)
+    outbound["certificate_files"] = _pair_chain_entries(outbound["certificate_files"], pem_kinds)
     deprecated = []
     for name in _deprecated_in(main):
         deprecated.append(

@@ -430,6 +430,24 @@ def read_files(module, config_dir):
     return dict(_postfix_policy.FALLBACK_DEFAULTS), main, services
 
 
+def pem_kinds(paths):
+    """Which PEM objects (key, cert) each file holds; the key material is not kept."""
+    kinds = {}
+    for path in paths:
+        try:
+            with open(path) as handle:
+                text = handle.read()
+        except (IOError, OSError, UnicodeDecodeError):
+            continue
+        found = set()
+        if "-----BEGIN CERTIFICATE-----" in text:
+            found.add("cert")
+        if "PRIVATE KEY-----" in text:
+            found.add("key")
+        kinds[path] = found
+    return kinds
+
+
 def inspect_certificate(module, openssl, entry, hostname):
     cert = dict(entry)
     path, key_path = entry["path"], entry["key_path"]
@@ -473,6 +491,11 @@ def main():
         source, defaults_source = "files", "builtin"
         warnings.append("postconf not found: parsed main.cf/master.cf directly and assumed Postfix 3.7 defaults")
     info = _postfix_policy.build_view(defaults, main_params, services, config_dir=config_dir, source=source)
+    chain_paths = [e["path"] for e in info["certificate_files"] if any(p.endswith("_chain_files") for p in e["params"])]
+    if chain_paths:
+        info = _postfix_policy.build_view(
+            defaults, main_params, services, config_dir=config_dir, source=source, pem_kinds=pem_kinds(chain_paths)
+        )
     info["defaults_source"] = defaults_source
     openssl = module.get_bin_path("openssl") if module.params["inspect_certificates"] else None
     certificates = []

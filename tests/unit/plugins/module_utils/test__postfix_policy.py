@@ -110,9 +110,15 @@ smtps/inet/smtpd_tls_wrappermode = yes
 """
 
 
-def view(main_text=USER_MAIN, m_text=USER_M, p_text=USER_P):
+def view(main_text=USER_MAIN, m_text=USER_M, p_text=USER_P, pem_kinds=None):
     services = pp.attach_overrides(pp.parse_services(m_text), pp.parse_overrides(p_text))
-    return pp.build_view(pp.parse_params(DEFAULTS_TEXT), pp.parse_params(main_text), services, "/etc/postfix")
+    return pp.build_view(
+        pp.parse_params(DEFAULTS_TEXT),
+        pp.parse_params(main_text),
+        services,
+        config_dir="/etc/postfix",
+        pem_kinds=pem_kinds,
+    )
 
 
 def by_port(info):
@@ -353,3 +359,49 @@ def test_main_cf_fallback_parser_joins_continuations_and_last_wins():
         "smtpd_recipient_restrictions": "permit_mynetworks, reject_unauth_destination",
         "foo": "2",
     }
+
+
+def test_mandatory_settings_are_not_ignored_when_the_opportunistic_twins_are_set_too():
+    main = USER_MAIN + "smtpd_tls_protocols = >=TLSv1.2\nsmtpd_tls_ciphers = medium\n"
+    assert by_port(view(main))[25]["mandatory_settings_ignored"] == {}
+    # only the twin that is left unset is reported
+    main = USER_MAIN + "smtpd_tls_protocols = >=TLSv1.2\n"
+    assert by_port(view(main))[25]["mandatory_settings_ignored"] == {"smtpd_tls_mandatory_ciphers": "high"}
+
+
+def test_outbound_mandatory_settings_serve_a_policy_table():
+    main = USER_MAIN + "smtp_tls_policy_maps = hash:/etc/postfix/tls_policy\n"
+    assert view(main)["outbound"]["mandatory_settings_ignored"] == {}
+
+
+@pytest.mark.parametrize(
+    "paths,kinds,pairs",
+    [
+        # key and certificate in separate files, two algorithms (the role's layout)
+        (
+            ["ec.key", "ec.crt", "rsa.key", "rsa.crt"],
+            {"ec.key": {"key"}, "ec.crt": {"cert"}, "rsa.key": {"key"}, "rsa.crt": {"cert"}},
+            [("ec.crt", "ec.key"), ("rsa.crt", "rsa.key")],
+        ),
+        # key and chain in one file each
+        (
+            ["ec.pem", "rsa.pem"],
+            {"ec.pem": {"key", "cert"}, "rsa.pem": {"key", "cert"}},
+            [("ec.pem", "ec.pem"), ("rsa.pem", "rsa.pem")],
+        ),
+        # leaf and intermediates split after one key
+        (["k", "leaf", "ca"], {"k": {"key"}, "leaf": {"cert"}, "ca": {"cert"}}, [("leaf", "k"), ("ca", "k")]),
+        # an unreadable file is taken for a certificate so inspection says why it fails
+        (["k", "missing"], {"k": {"key"}}, [("missing", "k")]),
+    ],
+)
+def test_pair_chain_files(paths, kinds, pairs):
+    assert pp.pair_chain_files(paths, kinds) == pairs
+
+
+def test_chain_files_are_paired_into_certificate_and_key():
+    main = USER_MAIN + "smtpd_tls_chain_files = /t/ec.key, /t/ec.crt, /t/rsa.key, /t/rsa.crt\n"
+    kinds = {"/t/ec.key": {"key"}, "/t/ec.crt": {"cert"}, "/t/rsa.key": {"key"}, "/t/rsa.crt": {"cert"}}
+    info = view(main, pem_kinds=kinds)
+    chain = [(c["path"], c["key_path"]) for c in info["certificate_files"] if "smtpd_tls_chain_files" in c["params"]]
+    assert chain == [("/t/ec.crt", "/t/ec.key"), ("/t/rsa.crt", "/t/rsa.key")]

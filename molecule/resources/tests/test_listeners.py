@@ -15,7 +15,6 @@ import pytest
 
 USER = "mailtest"
 PASSWORD = "Molecule-Only-Secret-42"  # test-only, see molecule/resources/group_vars/all/test.yml
-MYHOSTNAME = "mx.example.org"
 CA_FILE = "/etc/postfix/tls/ca/ca.crt"
 # OpenSSL 3 clients refuse TLS < 1.2 and aNULL at their default security level; level 0
 # makes the client able to offer them, so a failed handshake is the server's refusal.
@@ -43,6 +42,10 @@ def _handshake_ok(out):
     return "CONNECTION ESTABLISHED" in text or "Protocol version:" in text
 
 
+def _myhostname(host):
+    return host.run("postconf -h myhostname").stdout.strip()
+
+
 def _external_ip(host):
     return host.run("hostname -I").stdout.split()[0]
 
@@ -68,7 +71,9 @@ def test_port25_refuses_unauthenticated_relay(host):
         f"swaks --server {ip} --port 25 --ehlo probe.example.net --from someone@example.net "
         "--to victim@foreign.example --quit-after RCPT",
     )
-    assert re.search(r"<~\*\* 454 4\.7\.1 .*Relay access denied|<~\*\* 554 5\.7\.1 .*Relay access denied", out.stdout), out.stdout
+    assert re.search(
+        r"<~\*\* 454 4\.7\.1 .*Relay access denied|<~\*\* 554 5\.7\.1 .*Relay access denied", out.stdout
+    ), out.stdout
 
 
 def test_port25_accepts_local_delivery_with_and_without_tls(host):
@@ -77,7 +82,7 @@ def test_port25_accepts_local_delivery_with_and_without_tls(host):
         out = _run(
             host,
             f"swaks --server {ip} --port 25 {tls} --ehlo probe.example.net --from someone@example.net "
-            f"--to {USER}@{MYHOSTNAME} --body 'hardening must not cost mail'",
+            f"--to {USER}@{_myhostname(host)} --body 'hardening must not cost mail'",
         )
         assert out.rc == 0, out.stdout + out.stderr
         assert re.search(r"<~?\s*250 2\.0\.0 Ok: queued", out.stdout), out.stdout
@@ -95,13 +100,20 @@ def test_submission_requires_starttls_before_auth(host):
     out = _ehlo(host, 587)
     assert re.search(r"250[- ]STARTTLS", out.stdout), out.stdout
     assert not re.search(r"250[- ]AUTH", out.stdout), out.stdout
-    mail = _run(host, "swaks --server 127.0.0.1 --port 587 --ehlo probe.example.net --from a@example.net --to b@example.net --quit-after MAIL")
+    mail = _run(
+        host,
+        "swaks --server 127.0.0.1 --port 587 --ehlo probe.example.net"
+        " --from a@example.net --to b@example.net --quit-after MAIL",
+    )
     assert "530 5.7.0 Must issue a STARTTLS command first" in mail.stdout, mail.stdout
 
 
 @pytest.mark.parametrize("port,tls", [(587, "-tls"), (465, "-tlsc")])
 def test_auth_after_tls_succeeds_and_wrong_password_fails(host, port, tls):
-    base = f"swaks --server 127.0.0.1 --port {port} {tls} --ehlo probe.example.net --quit-after AUTH --auth PLAIN --auth-user {USER}"
+    base = (
+        f"swaks --server 127.0.0.1 --port {port} {tls} --ehlo probe.example.net"
+        f" --quit-after AUTH --auth PLAIN --auth-user {USER}"
+    )
     good = _run(host, f"{base} --auth-password {shlex.quote(PASSWORD)}")
     assert "235 2.7.0 Authentication successful" in good.stdout, good.stdout
     bad = _run(host, f"{base} --auth-password wrong-password")
@@ -138,13 +150,14 @@ def test_mandatory_listeners_accept_modern_clients(host, port, starttls, options
 
 
 def test_python_smtplib_auth_with_verified_certificate(host):
+    myhostname = _myhostname(host)
     script = f"""
 import json, smtplib, ssl
 ctx = ssl.create_default_context(cafile={CA_FILE!r})
 res = {{}}
-with smtplib.SMTP_SSL({MYHOSTNAME!r}, 465, context=ctx) as s:
+with smtplib.SMTP_SSL({myhostname!r}, 465, context=ctx) as s:
     res["465"] = [s.sock.version(), s.login({USER!r}, {PASSWORD!r})[0]]
-with smtplib.SMTP({MYHOSTNAME!r}, 587) as s:
+with smtplib.SMTP({myhostname!r}, 587) as s:
     s.ehlo()
     before = s.has_extn("auth")
     s.starttls(context=ctx)
@@ -162,7 +175,9 @@ print(json.dumps(res))
 
 @pytest.mark.parametrize("port,starttls", [(25, True), (587, True), (465, False)])
 def test_served_certificate_covers_myhostname_and_verifies_against_private_ca(host, port, starttls):
-    out = _s_client(host, port, f"-verify_hostname {MYHOSTNAME} -CAfile {CA_FILE} -verify_return_error", starttls=starttls)
+    out = _s_client(
+        host, port, f"-verify_hostname {_myhostname(host)} -CAfile {CA_FILE} -verify_return_error", starttls=starttls
+    )
     assert _handshake_ok(out), out.stdout
     assert "Verification: OK" in out.stdout, out.stdout
 
@@ -179,7 +194,9 @@ def test_private_keys_are_root_only(host):
 
 
 def test_no_sasl_password_in_any_log(host):
-    logs = host.run("journalctl --no-pager -o cat 2>/dev/null; cat /var/log/mail.log /var/log/syslog 2>/dev/null").stdout
+    logs = host.run(
+        "journalctl --no-pager -o cat 2>/dev/null; cat /var/log/mail.log /var/log/syslog 2>/dev/null"
+    ).stdout
     assert "sasl_method=PLAIN" in logs  # the AUTH tests above were logged ...
     assert PASSWORD not in logs  # ... without the password
 
@@ -189,10 +206,15 @@ def test_tlsa_records_printed_by_the_role_verify_against_the_live_server(host):
     with open(zone, encoding="utf-8") as fh:
         records = [line.split("TLSA", 1)[1].strip() for line in fh if " TLSA " in line]
     assert len(records) == 2  # ECDSA and RSA keys
+    myhostname = _myhostname(host)
     for rrdata in records:
         # pin the key type the record belongs to by trying both chains
         ok = False
         for sigalgs in ("ECDSA+SHA256", "RSA-PSS+SHA256:RSA+SHA256"):
-            out = _s_client(host, 25, f"-tls1_2 -sigalgs {sigalgs} -dane_tlsa_domain {MYHOSTNAME} -dane_tlsa_rrdata {shlex.quote(rrdata)}")
+            out = _s_client(
+                host,
+                25,
+                f"-tls1_2 -sigalgs {sigalgs} -dane_tlsa_domain {myhostname} -dane_tlsa_rrdata {shlex.quote(rrdata)}",
+            )
             ok = ok or "Verification: OK" in out.stdout
         assert ok, rrdata
