@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Probe Postfix listeners like a client would; print one JSON document.
 
 Usage: smtp_probe.py HOST SPEC [SPEC...]   where SPEC is PORT:MODE and MODE is
@@ -32,8 +31,8 @@ def probe(host, port, mode):
             result["tls_version"] = client.sock.version()
         else:
             client = smtplib.SMTP(host, port, timeout=TIMEOUT)
-            code, _ = client.ehlo("healthcheck.invalid")
-            result["banner"] = code == 250
+            code = client.ehlo("healthcheck.invalid")
+            result["banner"] = code[0] == 250
             result["starttls_offered"] = client.has_extn("starttls")
             result["auth_before_tls"] = client.has_extn("auth")
             if not result["starttls_offered"]:
@@ -42,8 +41,8 @@ def probe(host, port, mode):
                 return result
             client.starttls(context=_context())
             result["tls_version"] = client.sock.version()
-        code, _ = client.ehlo("healthcheck.invalid")
-        result["ehlo_after_tls"] = code == 250
+        code = client.ehlo("healthcheck.invalid")
+        result["ehlo_after_tls"] = code[0] == 250
         result["auth_after_tls"] = client.has_extn("auth")
         result["auth_mechanisms"] = sorted(client.esmtp_features.get("auth", "").split())
         client.quit()
