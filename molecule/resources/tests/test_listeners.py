@@ -15,6 +15,9 @@ import pytest
 
 USER = "mailtest"
 PASSWORD = "Molecule-Only-Secret-42"  # test-only, see molecule/resources/group_vars/all/test.yml
+# Commands read the password from a file written by prepare (no_log): Ansible, which runs
+# these commands, logs their arguments to the target's journal.
+PASSWORD_ARG = '"$(cat /root/.mailsec-test-password)"'
 CA_FILE = "/etc/postfix/tls/ca/ca.crt"
 # OpenSSL 3 clients refuse TLS < 1.2 and aNULL at their default security level; level 0
 # makes the client able to offer them, so a failed handshake is the server's refusal.
@@ -71,9 +74,7 @@ def test_port25_refuses_unauthenticated_relay(host):
         f"swaks --server {ip} --port 25 --ehlo probe.example.net --from someone@example.net "
         "--to victim@foreign.example --quit-after RCPT",
     )
-    assert re.search(
-        r"<~\*\* 454 4\.7\.1 .*Relay access denied|<~\*\* 554 5\.7\.1 .*Relay access denied", out.stdout
-    ), out.stdout
+    assert re.search(r"\*\* [45]54 [45]\.7\.1 <victim@foreign\.example>: Relay access denied", out.stdout), out.stdout
 
 
 def test_port25_accepts_local_delivery_with_and_without_tls(host):
@@ -85,7 +86,7 @@ def test_port25_accepts_local_delivery_with_and_without_tls(host):
             f"--to {USER}@{_myhostname(host)} --body 'hardening must not cost mail'",
         )
         assert out.rc == 0, out.stdout + out.stderr
-        assert re.search(r"<~?\s*250 2\.0\.0 Ok: queued", out.stdout), out.stdout
+        assert re.search(r"<[-~]\s+250 2\.0\.0 Ok: queued", out.stdout), out.stdout
 
 
 def test_port25_still_talks_to_tls12_cbc_peers(host):
@@ -114,7 +115,7 @@ def test_auth_after_tls_succeeds_and_wrong_password_fails(host, port, tls):
         f"swaks --server 127.0.0.1 --port {port} {tls} --ehlo probe.example.net"
         f" --quit-after AUTH --auth PLAIN --auth-user {USER}"
     )
-    good = _run(host, f"{base} --auth-password {shlex.quote(PASSWORD)}")
+    good = _run(host, f"{base} --auth-password {PASSWORD_ARG}")
     assert "235 2.7.0 Authentication successful" in good.stdout, good.stdout
     bad = _run(host, f"{base} --auth-password wrong-password")
     assert "535 5.7.8" in bad.stdout, bad.stdout
@@ -153,16 +154,17 @@ def test_python_smtplib_auth_with_verified_certificate(host):
     myhostname = _myhostname(host)
     script = f"""
 import json, smtplib, ssl
+password = open("/root/.mailsec-test-password").read()
 ctx = ssl.create_default_context(cafile={CA_FILE!r})
 res = {{}}
 with smtplib.SMTP_SSL({myhostname!r}, 465, context=ctx) as s:
-    res["465"] = [s.sock.version(), s.login({USER!r}, {PASSWORD!r})[0]]
+    res["465"] = [s.sock.version(), s.login({USER!r}, password)[0]]
 with smtplib.SMTP({myhostname!r}, 587) as s:
     s.ehlo()
     before = s.has_extn("auth")
     s.starttls(context=ctx)
     s.ehlo()
-    res["587"] = [s.sock.version(), s.login({USER!r}, {PASSWORD!r})[0], before]
+    res["587"] = [s.sock.version(), s.login({USER!r}, password)[0], before]
 print(json.dumps(res))
 """
     out = host.run(f"python3 -c {shlex.quote(script)}")
@@ -194,10 +196,16 @@ def test_private_keys_are_root_only(host):
 
 
 def test_no_sasl_password_in_any_log(host):
-    logs = host.run(
-        "journalctl --no-pager -o cat 2>/dev/null; cat /var/log/mail.log /var/log/syslog 2>/dev/null"
-    ).stdout
-    assert "sasl_method=PLAIN" in logs  # the AUTH tests above were logged ...
+    # an authenticated submission makes smtpd log the SASL login (sasl_method=, sasl_username=)
+    sent = _run(
+        host,
+        f"swaks --server 127.0.0.1 --port 587 -tls --ehlo probe.example.net --auth PLAIN --auth-user {USER}"
+        f" --auth-password {PASSWORD_ARG} --from {USER}@{_myhostname(host)} --to {USER}@{_myhostname(host)}",
+    )
+    assert "250 2.0.0 Ok: queued" in sent.stdout, sent.stdout
+    host.run("sleep 1")
+    logs = host.run("journalctl --no-pager -o cat; cat /var/log/mail.log /var/log/syslog 2>/dev/null").stdout
+    assert f"sasl_method=PLAIN, sasl_username={USER}" in logs  # the login was logged ...
     assert PASSWORD not in logs  # ... without the password
 
 
