@@ -6,7 +6,7 @@
 set -uo pipefail
 ip=$1 outdir=$2 label=$3 host=$4 cafile=${5:-}
 mkdir -p "$outdir"
-opts=(--quiet --color 0 --warnings batch --ip "$ip" -p -s -f -S)
+opts=(--quiet --color 0 --warnings batch --nodns none --ip "$ip" -p -s -f -S)
 [ -n "$cafile" ] && opts+=(--add-ca "$cafile")
 pids=()
 for port in 25 587 465; do

@@ -1,0 +1,110 @@
+"""The role's promises on a converged server: check mode, idempotence, rollback, bad input.
+
+Each test runs the scenario's own converge.yml with ansible-playbook against one
+container (limit), like an operator would, and judges by what Postfix and the files
+say afterwards.
+"""
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+import testinfra
+
+SCENARIO = os.environ.get("MOLECULE_SCENARIO_DIRECTORY", os.path.dirname(os.path.dirname(__file__)))
+INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
+TARGET = "mailsec-default-debian12"
+FILES = "/etc/postfix/main.cf /etc/postfix/master.cf"
+
+
+def converge(*args, extra=None):
+    cmd = ["ansible-playbook", "-i", INVENTORY, "--limit", TARGET, os.path.join(SCENARIO, "converge.yml"), *args]
+    if extra is not None:
+        cmd += ["-e", json.dumps(extra)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def recap(output):
+    match = re.search(rf"{TARGET}\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
+    assert match, output[-3000:]
+    ok, changed, unreachable, failed = (int(x) for x in match.groups())
+    return {"ok": ok, "changed": changed, "unreachable": unreachable, "failed": failed}
+
+
+@pytest.fixture(scope="module")
+def target():
+    # once, against one of the scenario's containers (not parametrized over every host)
+    return testinfra.get_host(f"podman://{TARGET}")
+
+
+def checksum(host):
+    return host.run(f"sha256sum {FILES}").stdout
+
+
+def test_check_mode_predicts_drift_writes_nothing_and_a_rerun_is_unchanged(target):
+    target.run("postconf -e 'smtpd_tls_protocols=>=TLSv1' && postfix reload")
+    before = checksum(target)
+    rc, out = converge("--check", "--diff")
+    assert rc == 0, out[-3000:]
+    assert recap(out)["changed"] >= 1
+    assert re.search(r"^\+smtpd_tls_protocols = >=TLSv1\.2", out, re.M), out[-3000:]
+    assert checksum(target) == before  # check mode wrote nothing
+    assert target.run("postconf -h smtpd_tls_protocols").stdout.strip() == ">=TLSv1"
+
+    rc, out = converge()
+    assert rc == 0, out[-3000:]
+    assert recap(out)["changed"] >= 1
+    assert target.run("postconf -h smtpd_tls_protocols").stdout.strip() == ">=TLSv1.2"
+
+    rc, out = converge()
+    assert rc == 0, out[-3000:]
+    assert recap(out)["changed"] == 0
+
+
+def test_failing_health_check_rolls_back_and_postfix_keeps_serving(target):
+    """Dovecot's socket is gone: smtpd dies right after STARTTLS on 587, so the new
+    configuration must not stay live."""
+    before = checksum(target)
+    target.run("systemctl stop dovecot")
+    try:
+        rc, out = converge(
+            extra={
+                "postfix_hardening_dovecot_configure": False,
+                "postfix_hardening_extra_params": {"smtpd_banner": "$myhostname ESMTP rollback-test"},
+            }
+        )
+        assert rc != 0
+        assert "rolled back" in out, out[-3000:]
+        assert "port 587" in out, out[-3000:]
+        assert checksum(target) == before
+        assert "rollback-test" not in target.run("postconf -h smtpd_banner").stdout
+        assert target.service("postfix").is_running
+        banner = target.run("swaks --server 127.0.0.1 --port 25 --quit-after CONNECT")
+        assert "220 " in banner.stdout and "rollback-test" not in banner.stdout
+    finally:
+        target.run("systemctl start dovecot")
+
+
+@pytest.mark.parametrize(
+    "extra,named",
+    [
+        ({"postfix_hardening_profile": "bogus"}, "postfix_hardening_profile"),
+        ({"postfix_hardening_extra_params": {"smtpd_tls_protocol": ">=TLSv1.2"}}, "smtpd_tls_protocol"),
+        ({"postfix_hardening_extra_params": {"smtpd_banner": "one\ntwo"}}, "smtpd_banner"),
+        (
+            {"postfix_hardening_service_overrides": {"submission/inet": {"smtpd_tls_securty_level": "encrypt"}}},
+            "smtpd_tls_securty_level",
+        ),
+    ],
+    ids=["unknown-profile", "typo-in-parameter", "newline-in-value", "typo-in-override"],
+)
+def test_bad_input_fails_naming_the_culprit_and_changes_nothing(target, extra, named):
+    before = checksum(target)
+    rc, out = converge(extra=extra)
+    assert rc != 0, out[-3000:]
+    assert named in out, out[-3000:]
+    assert checksum(target) == before
+    assert target.service("postfix").is_running
