@@ -5,7 +5,9 @@
 
 Pure functions over the text that ``postconf -n``, ``-d name...``, ``-M`` and
 ``-P`` print (or over main.cf/master.cf text when postconf is missing). No
-AnsibleModule, stdlib only: the module and the filter share this code.
+AnsibleModule, stdlib only: the module and the filter share this code. The
+text is parsed with the collection's main.cf/master.cf parsers (_maincf,
+_mastercf), the same ones the maincf and mastercf modules edit with.
 
 The rules encoded here follow the Postfix sources (smtpd.c, smtp.c,
 tls_misc.c) and postconf(5):
@@ -27,6 +29,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+
+from ansible_collections.mailsec.postfix.plugins.module_utils import _maincf, _mastercf
+from ansible_collections.mailsec.postfix.plugins.module_utils._values import fold_whitespace, list_tokens
 
 KNOWN_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 MODERN_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
@@ -132,118 +137,71 @@ SMTPD_CERT_PAIRS = (
     ("smtpd_tls_dcert_file", "smtpd_tls_dkey_file"),
 )
 
-_LIST_SEP = re.compile(r"[\s,]+")
 _CIPHER_SEP = re.compile(r"[\s,:]+")
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_]+")
 
 
 # ---------------------------------------------------------------- postconf text
+#
+# ``postconf -n``/``-d`` print main.cf syntax (one ``name = value`` a line) and
+# ``postconf -M`` prints master.cf syntax (one service a line), so both go
+# through the shared main.cf/master.cf parsers, exactly like the files read when
+# postconf is missing.
 
 
 def parse_params(text):
-    """Parse ``name = value`` lines (postconf -n / -d / main.cf already folded)."""
-    params = {}
-    for line in (text or "").splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        name, sep, value = line.partition("=")
-        if not sep:
-            continue
-        params[name.strip()] = value.strip()
-    return params
+    """Parameters of main.cf text or ``postconf -n``/``-d`` output: last setting wins."""
+    return _maincf.parse(text or "").effective_values()
 
 
-def _logical_lines(text):
-    """Join Postfix continuation lines (leading whitespace) and drop comments."""
-    lines = []
-    for raw in (text or "").splitlines():
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        if raw[0] in " \t" and lines:
-            lines[-1] += " " + raw.strip()
-        else:
-            lines.append(raw.strip())
-    return lines
-
-
-def parse_main_cf(text):
-    """Minimal main.cf parser for the no-postconf fallback: last setting wins."""
-    return parse_params("\n".join(_logical_lines(text)))
-
-
-def _split_args(argv):
-    """Split master.cf arguments, keeping Postfix 3.0 ``{ ... }`` groups intact."""
-    args = []
-    i = 0
-    tokens = argv.split()
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.startswith("{"):
-            group = [tok]
-            while not group[-1].endswith("}") and i + 1 < len(tokens):
-                i += 1
-                group.append(tokens[i])
-            args.append(" ".join(group)[1:-1].strip())
-        else:
-            args.append(tok)
-        i += 1
-    return args
-
-
-def _overrides_from_args(args):
+def _service_entry(view):
+    fields = [token.value for token in view.tokens[:8]]
+    # postconf -P prints override values with whitespace folded; arguments in
+    # { } groups are folded the same way so both sources give the same view.
+    args = [fold_whitespace(token.value) if token.braced else token.value for token in view.tokens[8:]]
     overrides = {}
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        value = None
-        if arg == "-o" and i + 1 < len(args):
-            value = args[i + 1]
-            i += 1
-        elif arg.startswith("-o") and len(arg) > 2:
-            value = arg[2:]
-        if value is not None and "=" in value:
-            name, _sep, val = value.partition("=")
-            overrides[name.strip()] = val.strip()
-        i += 1
-    return overrides
+    for option in view.options:
+        overrides[option.name] = fold_whitespace(option.value)
+    return {
+        "name": fields[0],
+        "type": fields[1],
+        "private": fields[2],
+        "unpriv": fields[3],
+        "chroot": fields[4],
+        "wakeup": fields[5],
+        "maxproc": fields[6],
+        "command": fields[7],
+        "args": args,
+        "overrides": overrides,
+    }
 
 
 def parse_services(text):
-    """Parse ``postconf -M`` output (or master.cf text) into service entries."""
+    """Service entries of master.cf text or ``postconf -M`` output.
+
+    ``-o`` overrides end where Postfix's getopt ends them (at the first
+    operand). Entries with fewer than eight fields are skipped; unbalanced
+    braces raise MasterCfError naming the service.
+    """
     services = []
-    for line in _logical_lines(text):
-        fields = line.split(None, 8)
-        if len(fields) < 8:
-            continue
-        args = _split_args(fields[8]) if len(fields) > 8 else []
-        services.append(
-            {
-                "name": fields[0],
-                "type": fields[1],
-                "private": fields[2],
-                "unpriv": fields[3],
-                "chroot": fields[4],
-                "wakeup": fields[5],
-                "maxproc": fields[6],
-                "command": fields[7],
-                "args": args,
-                "overrides": _overrides_from_args(args),
-            }
-        )
+    for service in _mastercf.parse(text or "").services():
+        try:
+            if len(_mastercf.tokenize(service)) < 8:
+                continue
+            view = _mastercf.analyse(service)
+        except _mastercf.MasterCfError as exc:
+            raise _mastercf.MasterCfError("service %s: %s" % (_mastercf.service_label(service.key), exc)) from None
+        services.append(_service_entry(view))
     return services
 
 
 def parse_overrides(text):
     """Parse ``postconf -P`` output: ``service/type/name = value``."""
     overrides = {}
-    for line in (text or "").splitlines():
-        key, sep, value = line.partition("=")
-        if not sep:
-            continue
-        parts = key.strip().split("/")
-        if len(parts) != 3:
-            continue
-        overrides.setdefault((parts[0], parts[1]), {})[parts[2]] = value.strip()
+    for key, value in parse_params(text).items():
+        parts = key.split("/")
+        if len(parts) == 3:
+            overrides.setdefault((parts[0], parts[1]), {})[parts[2]] = value
     return overrides
 
 
@@ -404,8 +362,9 @@ def _expand_braced(inner, lookup, depth):
 # ---------------------------------------------------------------- small helpers
 
 
-def split_list(value, sep=_LIST_SEP):
-    return [item for item in sep.split(value or "") if item]
+def cipher_tokens(value):
+    """Split a protocol or cipher list, which Postfix also separates with ':'."""
+    return [item for item in _CIPHER_SEP.split(value or "") if item]
 
 
 def is_yes(value):
@@ -420,7 +379,7 @@ def protocols_enabled(spec):
     """
     include, exclude = set(), set()
     low, high = 0, len(KNOWN_PROTOCOLS) - 1
-    for token in split_list(spec, _CIPHER_SEP):
+    for token in cipher_tokens(spec):
         if token.startswith(">="):
             name = token[2:]
             if name in KNOWN_PROTOCOLS:
@@ -510,7 +469,7 @@ def _tls_side(ns, prefix, mandatory, ask_ccert=False):
         exclude_params.append("%s_tls_mandatory_exclude_ciphers" % prefix)
     excludes = []
     for param in exclude_params:
-        excludes.extend(split_list(ns.get(param), _CIPHER_SEP))
+        excludes.extend(cipher_tokens(ns.get(param)))
     grade = ns.get(cipher_param).strip().lower()
     protocols = ns.get(proto_param)
     enabled = protocols_enabled(protocols)
@@ -551,7 +510,7 @@ def _smtpd_cert_files(ns):
         cert = ns.get(cert_param).strip()
         if cert:
             files.append({"cert": cert, "key": ns.get(key_param).strip() or cert, "param": cert_param})
-    for chain in split_list(ns.get("smtpd_tls_chain_files")):
+    for chain in list_tokens(ns.get("smtpd_tls_chain_files")):
         files.append({"cert": chain, "key": chain, "param": "smtpd_tls_chain_files"})
     return files
 
@@ -617,7 +576,7 @@ def effective_listener(service, ns, via=None, settings_service=None):
     mandatory = wrapper or level == "encrypt"
     ask_ccert = is_yes(ns.get("smtpd_tls_ask_ccert")) or (level == "encrypt" and is_yes(ns.get("smtpd_tls_req_ccert")))
     certs = _smtpd_cert_files(ns)
-    sasl_options = split_list(ns.get("smtpd_sasl_security_options"))
+    sasl_options = list_tokens(ns.get("smtpd_sasl_security_options"))
     listener = {
         "service": service["name"],
         "type": service["type"],
@@ -636,10 +595,10 @@ def effective_listener(service, ns, via=None, settings_service=None):
         "sasl_enabled": is_yes(ns.get("smtpd_sasl_auth_enable")),
         "tls_auth_only": is_yes(ns.get("smtpd_tls_auth_only")),
         "sasl_security_options": sasl_options,
-        "sasl_tls_security_options": split_list(ns.get("smtpd_sasl_tls_security_options")),
-        "client_restrictions": split_list(ns.get("smtpd_client_restrictions")),
-        "relay_restrictions": split_list(ns.get("smtpd_relay_restrictions")),
-        "recipient_restrictions": split_list(ns.get("smtpd_recipient_restrictions")),
+        "sasl_tls_security_options": list_tokens(ns.get("smtpd_sasl_tls_security_options")),
+        "client_restrictions": list_tokens(ns.get("smtpd_client_restrictions")),
+        "relay_restrictions": list_tokens(ns.get("smtpd_relay_restrictions")),
+        "recipient_restrictions": list_tokens(ns.get("smtpd_recipient_restrictions")),
         "mandatory_settings_ignored": _mandatory_set_but_ignored(ns, SMTPD_MANDATORY_PARAMS, mandatory),
         "overrides": dict(ns.overrides),
         "deprecated_overrides": _deprecated_in(ns.overrides),
@@ -730,7 +689,7 @@ def effective_outbound(defaults, main, services=None):
         outbound["certificate_files"].append(
             {"cert": cert, "key": ns.get("smtp_tls_key_file").strip() or cert, "param": "smtp_tls_cert_file"}
         )
-    for chain in split_list(ns.get("smtp_tls_chain_files")):
+    for chain in list_tokens(ns.get("smtp_tls_chain_files")):
         outbound["certificate_files"].append({"cert": chain, "key": chain, "param": "smtp_tls_chain_files"})
     return outbound
 

@@ -411,7 +411,10 @@ def read_with_postconf(module, postconf, config_dir):
     # -c makes postconf report config_directory as explicitly set; it is not the operator's setting.
     main.pop("config_directory", None)
     defaults = _postfix_policy.parse_params(_run(module, [*base, "-d", *_postfix_policy.DEFAULT_NAMES], "postconf -d"))
-    services = _postfix_policy.parse_services(_run(module, [*base, "-M"], "postconf -M"))
+    try:
+        services = _postfix_policy.parse_services(_run(module, [*base, "-M"], "postconf -M"))
+    except ValueError as exc:
+        module.fail_json(msg="cannot parse the output of postconf -M: %s" % exc)
     overrides = _postfix_policy.parse_overrides(_run(module, [*base, "-P"], "postconf -P"))
     return defaults, main, _postfix_policy.attach_overrides(services, overrides)
 
@@ -425,8 +428,11 @@ def read_files(module, config_dir):
                 texts[name] = handle.read()
         except (IOError, OSError) as exc:
             module.fail_json(msg="cannot read %s: %s" % (path, exc))
-    main = _postfix_policy.parse_main_cf(texts["main.cf"])
-    services = _postfix_policy.parse_services(texts["master.cf"])
+    main = _postfix_policy.parse_params(texts["main.cf"])
+    try:
+        services = _postfix_policy.parse_services(texts["master.cf"])
+    except ValueError as exc:
+        module.fail_json(msg="cannot parse %s: %s" % (os.path.join(config_dir, "master.cf"), exc))
     return dict(_postfix_policy.FALLBACK_DEFAULTS), main, services
 
 

@@ -21,6 +21,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.mailsec.postfix.plugins.filter.tls_findings import tls_findings
+from ansible_collections.mailsec.postfix.plugins.module_utils import _postfix_policy
 from ansible_collections.mailsec.postfix.plugins.modules import postfix_info
 
 POSTCONF = "/usr/sbin/postconf"
@@ -276,12 +277,16 @@ def test_stock_debian_configuration(monkeypatch, stock_config):
     assert _tree_hashes(str(stock_config)) == before
 
 
-def test_files_fallback_without_postconf(monkeypatch, user_config):
+def _without_postconf(monkeypatch):
     monkeypatch.setattr(
         basic.AnsibleModule,
         "get_bin_path",
         lambda self, name, *a, **kw: None if name == "postconf" else shutil.which(name),
     )
+
+
+def test_files_fallback_without_postconf(monkeypatch, user_config):
+    _without_postconf(monkeypatch)
     result = run_module(monkeypatch, {"config_dir": str(user_config / "postfix")})
     info = result["postfix_info"]
     assert info["source"] == "files"
@@ -289,3 +294,29 @@ def test_files_fallback_without_postconf(monkeypatch, user_config):
     assert "smtp" in _services(findings, "auth_on_public_smtp")
     assert {"smtp", "outbound"} <= set(_services(findings, "mandatory_settings_ignored"))
     assert "submission" in _services(findings, "weak_protocols_mandatory")
+
+
+def test_files_fallback_gives_the_postconf_view(monkeypatch, user_config):
+    """main.cf/master.cf parsed by the shared parsers give what postconf -n/-M/-P report."""
+    args = {"config_dir": str(user_config / "postfix")}
+    via_postconf = run_module(monkeypatch, args)["postfix_info"]
+    if not via_postconf["version"].startswith("3.7."):
+        # The built-in fallback defaults are Postfix 3.7's: compare the parsing, not the version's defaults.
+        defaults = subprocess.run(
+            [POSTCONF, "-d", *_postfix_policy.DEFAULT_NAMES], check=True, capture_output=True, text=True
+        ).stdout
+        monkeypatch.setattr(_postfix_policy, "FALLBACK_DEFAULTS", _postfix_policy.parse_params(defaults))
+    _without_postconf(monkeypatch)
+    via_files = run_module(monkeypatch, args)["postfix_info"]
+    assert (via_postconf["source"], via_files["source"]) == ("postconf", "files")
+    for key in ("listeners", "outbound", "main", "services", "deprecated", "certificates"):
+        assert via_files[key] == via_postconf[key], key
+
+
+def test_files_fallback_names_a_broken_service(monkeypatch, user_config):
+    with open(str(user_config / "postfix" / "master.cf"), "a") as handle:
+        handle.write("2525 inet n - y - - smtpd -o { smtpd_sasl_auth_enable=yes\n")
+    _without_postconf(monkeypatch)
+    result = run_module(monkeypatch, {"config_dir": str(user_config / "postfix")})
+    assert result["failed"] is True
+    assert "master.cf" in result["msg"] and "2525/inet" in result["msg"]

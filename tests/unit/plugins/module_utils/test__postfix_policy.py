@@ -355,9 +355,90 @@ def test_main_cf_fallback_parser_joins_continuations_and_last_wins():
     text = (
         "# c\nsmtpd_recipient_restrictions =\n   permit_mynetworks,\n   reject_unauth_destination\nfoo = 1\nfoo = 2\n"
     )
-    assert pp.parse_main_cf(text) == {
+    assert pp.parse_params(text) == {
         "smtpd_recipient_restrictions": "permit_mynetworks, reject_unauth_destination",
         "foo": "2",
+    }
+
+
+# The user's configuration as files: what the module reads when postconf is missing.
+USER_MAIN_CF = (
+    USER_MAIN.replace(
+        "smtpd_recipient_restrictions = permit_sasl_authenticated, permit_mynetworks, reject_unauth_destination\n",
+        "smtpd_recipient_restrictions =\n   permit_sasl_authenticated,\n   permit_mynetworks,\n"
+        "   reject_unauth_destination\n",
+    )
+    + "# a comment\nsmtpd_use_tls=yes\n"
+)
+USER_MASTER_CF = """\
+# ==========================================================================
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+smtp       inet  n       -       y       -       -       smtpd
+pickup     unix  n       -       y       60      1       pickup
+submission inet n       -       -       -       -       smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+#  -o smtpd_tls_security_level=may
+  -o smtpd_sasl_auth_enable=yes
+  -o { smtpd_client_restrictions = $mua_client_restrictions }
+smtps      inet  n       -       y       -       -       smtpd
+  -o smtpd_tls_wrappermode=yes
+127.0.0.1:10025 inet n   -       n       -       -       smtpd -o smtpd_tls_security_level=none
+smtp       unix  -       -       y       -       -       smtp
+"""
+
+
+def files_view(main_cf=USER_MAIN_CF, master_cf=USER_MASTER_CF):
+    """The fallback path: the files parsed without postconf (defaults kept equal to compare the parsing)."""
+    return pp.build_view(
+        pp.parse_params(DEFAULTS_TEXT),
+        pp.parse_params(main_cf),
+        pp.parse_services(master_cf),
+        config_dir="/etc/postfix",
+        source="files",
+    )
+
+
+def test_files_fallback_gives_the_postconf_view_of_the_user_configuration():
+    from_postconf, from_files = view(), files_view()
+    assert from_files["listeners"] == from_postconf["listeners"]
+    assert from_files["outbound"] == from_postconf["outbound"]
+    assert from_files["main"] == from_postconf["main"]
+    assert from_files["deprecated"] == from_postconf["deprecated"]
+    assert [(s["name"], s["type"], s["overrides"]) for s in from_files["services"]] == [
+        (s["name"], s["type"], s["overrides"]) for s in from_postconf["services"]
+    ]
+
+
+def test_overrides_after_an_operand_are_arguments_as_for_postconf():
+    # postconf -P lists no override for "-o" after the first operand (getopt stops there).
+    text = (
+        "submission inet n - y - - smtpd -o syslog_name=postfix/submission operand -o smtpd_tls_security_level=none\n"
+    )
+    (svc,) = pp.parse_services(text)
+    assert svc["overrides"] == {"syslog_name": "postfix/submission"}
+    assert svc["args"][-3:] == ["operand", "-o", "smtpd_tls_security_level=none"]
+
+
+def test_braced_override_values_are_folded_as_postconf_prints_them():
+    text = "submission inet n - y - - smtpd\n  -o { smtpd_client_restrictions =\n     permit_sasl_authenticated,   reject }\n"
+    (svc,) = pp.parse_services(text)
+    assert svc["overrides"] == {"smtpd_client_restrictions": "permit_sasl_authenticated, reject"}
+    assert svc["args"] == ["-o", "smtpd_client_restrictions = permit_sasl_authenticated, reject"]
+
+
+def test_short_services_are_skipped_and_unbalanced_braces_name_the_service():
+    assert pp.parse_services("broken inet n - y\nsmtp inet n - y - - smtpd\n")[0]["name"] == "smtp"
+    with pytest.raises(ValueError, match=r"submission/inet.*unbalanced"):
+        pp.parse_services("submission inet n - y - - smtpd -o { smtpd_sasl_auth_enable=yes\n")
+
+
+def test_postconf_output_and_leading_whitespace_lines():
+    # postconf ignores (and warns about) a logical line that starts with whitespace
+    assert pp.parse_params("  myhostname = lead.example\nmyhostname = mx.example\n") == {"myhostname": "mx.example"}
+    assert pp.parse_overrides("smtps/inet/smtpd_tls_wrappermode = yes\n[::1]:25/inet/syslog_name = lo\n") == {
+        ("smtps", "inet"): {"smtpd_tls_wrappermode": "yes"},
+        ("[::1]:25", "inet"): {"syslog_name": "lo"},
     }
 
 
