@@ -42,7 +42,8 @@ echo "ports on 127.0.0.1: 25 -> $P25, 587 -> $P587, 465 -> $P465"
 mkdir -p "$WORK"
 cat > "$WORK/inventory.ini" <<INV
 [mailservers]
-$NAME ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3
+# root in the container already: no sudo there
+$NAME ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3 ansible_become=false
 INV
 run() { "$PLAYBOOK" -i "$WORK/inventory.ini" "$@" >"$WORK/last.log" 2>&1 || { tail -40 "$WORK/last.log"; exit 1; }; }
 
