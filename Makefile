@@ -58,9 +58,23 @@ unit: collection
 molecule: collection setup
 	$(BIN)/molecule test --all
 
-build: collection
+# galaxy-importer pins its own ansible-core/ansible-lint: it gets a venv of its own.
+IMPORTER_VENV := .venv-importer
+IMPORTER_STAMP := $(IMPORTER_VENV)/.installed-$(shell sha256sum requirements-importer.txt | cut -c1-12)
+
+$(IMPORTER_STAMP): requirements-importer.txt
+	python3 -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-importer.txt
+	rm -f $(IMPORTER_VENV)/.installed-*
+	touch $@
+
+build: collection $(IMPORTER_STAMP)
 	rm -rf $(BUILD)/dist && mkdir -p $(BUILD)/dist
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist .
+	cd $(BUILD)/dist && PATH=$(abspath $(IMPORTER_VENV))/bin:$$PATH \
+	  $(abspath $(IMPORTER_VENV))/bin/python -m galaxy_importer.main mailsec-postfix-*.tar.gz | tee importer.log
+	grep -q "Importer processing completed successfully" importer.log
+	! grep -E "^(ERROR|WARNING)" importer.log
 
 # ---------------------------------------------------------------- entry points
 test:
