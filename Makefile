@@ -17,6 +17,7 @@ TIMINGS   := $(BUILD)/timings.txt
 export ANSIBLE_COLLECTIONS_PATH := $(abspath $(COLL_ROOT))
 export MOLECULE_GLOB := molecule/*/molecule.yml
 export PY_COLORS := 0
+export NO_COLOR := 1
 export ANSIBLE_FORCE_COLOR := 0
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(abspath $(BIN)):$(PATH)

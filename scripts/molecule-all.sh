@@ -22,7 +22,7 @@ progress() {
   for s in "${scenarios[@]}"; do
     # the last "scenario > action" line molecule printed
     local last
-    last=$(grep -aoE "$s (>|➜) [a-z_]+" ".build/molecule-$s.log" 2>/dev/null | tail -1 | sed -E 's/.* (>|➜) //')
+    last=$(sed 's/\x1b\[[0-9;]*m//g' ".build/molecule-$s.log" 2>/dev/null | grep -aoE "$s (>|➜) [a-z_]+" | tail -1 | sed -E 's/.* (>|➜) //')
     printf '  [%4ss] %-8s %s\n' "$(( $(date +%s) - start[$s] ))" "$s" "${last:-starting}"
   done
 }

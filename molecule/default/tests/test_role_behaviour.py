@@ -99,7 +99,7 @@ def test_failing_health_check_rolls_back_and_postfix_keeps_serving(target):
             "smtpd_tls_securty_level",
         ),
     ],
-    ids=["unknown-profile", "typo-in-parameter", "newline-in-value", "typo-in-override"],
+    ids=["unknown-profile", "typo-in-parameter", "newline-in-value", "provided-key-mismatch", "typo-in-override"],
 )
 def test_bad_input_fails_naming_the_culprit_and_changes_nothing(target, extra, named):
     before = checksum(target)
@@ -108,3 +108,32 @@ def test_bad_input_fails_naming_the_culprit_and_changes_nothing(target, extra, n
     assert named in out, out[-3000:]
     assert checksum(target) == before
     assert target.service("postfix").is_running
+
+
+def test_tls_policy_table_is_rendered_and_postmapped(target):
+    assert target.run("postconf -h smtp_tls_policy_maps").stdout.strip() == "hash:/etc/postfix/tls_policy"
+    looked_up = target.run("postmap -q partner.example hash:/etc/postfix/tls_policy")
+    assert looked_up.stdout.strip() == "secure match=mx.partner.example"
+
+
+def test_private_ca_renews_within_the_window_and_keeps_the_keys(target):
+    crt = "/etc/postfix/tls/mx.example.org-ecdsa.crt"
+
+    def fingerprints():
+        cert = target.run(f"openssl x509 -in {crt} -noout -serial").stdout
+        spki = target.run(
+            f"openssl x509 -in {crt} -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum"
+        ).stdout
+        return cert, spki
+
+    serial_before, spki_before = fingerprints()
+    # a renewal window longer than the validity makes the current certificates due now
+    rc, out = converge(extra={"postfix_hardening_cert_renew_days": 400})
+    assert rc == 0, out[-3000:]
+    serial_after, spki_after = fingerprints()
+    assert serial_after != serial_before  # re-issued ...
+    assert spki_after == spki_before  # ... for the same key, so the TLSA 3 1 1 records stay valid
+    served = target.run(
+        "echo | openssl s_client -connect 127.0.0.1:465 -sigalgs ECDSA+SHA256 2>/dev/null | openssl x509 -noout -serial"
+    )
+    assert served.stdout == serial_after  # Postfix serves the new certificate after the reload
