@@ -363,9 +363,11 @@ def _cert_findings(cert, listeners_by_name, profile):
         if cert.get("covers_hostname") is False:
             names = ", ".join(cert.get("sans") or []) or cert.get("common_name") or "(none)"
             out.append(
+                # medium everywhere: a name mismatch is reported, never a reason to replace an
+                # operator's certificate or to stop a hardening run (issue: auto mode keeps it)
                 _finding(
                     "cert_name_mismatch",
-                    "medium" if public else "high",
+                    "medium",
                     service,
                     "certificate %s for %s names %s but myhostname is %s. A wildcard covers exactly one "
                     "label (*.example.com covers mx.example.com, not example.com); verifying peers (MTA-STS, "

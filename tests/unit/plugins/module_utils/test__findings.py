@@ -351,8 +351,8 @@ def test_cert_name_mismatch_positive_wildcard_for_bare_domain():
     found = ids(_findings.findings(info), "cert_name_mismatch")
     assert {f["service"]: f["severity"] for f in found} == {
         "smtp": "medium",
-        "submission": "high",
-        "submissions": "high",
+        "submission": "medium",
+        "submissions": "medium",
     }
     assert "one label" in found[0]["message"]
 
