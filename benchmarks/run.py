@@ -99,14 +99,14 @@ def run(argv, check=True, input_text=None, timeout=600):
     return proc
 
 
-def postconf_value(value):
-    """Render a role value the way postconf -n prints it."""
+def postconf_value(value, separator=", "):
+    """Render a role value the way postconf -n prints it (postconf -P takes no whitespace: separator ",")."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
-        return ", ".join(postconf_value(item) for item in value)
+        return separator.join(postconf_value(item) for item in value)
     return str(value)
 
 
@@ -273,7 +273,7 @@ def variant_plays(baseline):
             if value is None:
                 override_removals.append("%s/%s" % (key, name))
             else:
-                overrides.append("%s/%s=%s" % (key, name, postconf_value(value)))
+                overrides.append("%s/%s=%s" % (key, name, postconf_value(value, ",")))
 
     def base(name, tasks):
         return [{"name": name, "hosts": "mailservers", "gather_facts": False, "tasks": tasks,
@@ -384,8 +384,11 @@ def variant_plays(baseline):
 
 
 def config_signature(container):
+    """postconf -n/-M/-P, normalised: "a, b" and "a,b" are the same list, {} only quote."""
     text = container.sh("postconf -n; echo ==; postconf -M; echo ==; postconf -P")
-    return "\n".join(" ".join(line.split()) for line in text.splitlines() if not line.startswith("config_directory"))
+    text = text.replace(",", ", ").replace("{", "").replace("}", "")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if not line.startswith("config_directory"))
 
 
 def reset_config(container):

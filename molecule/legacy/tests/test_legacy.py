@@ -52,21 +52,33 @@ def after_scan(host):
     return before, after
 
 
+SEVERITY_ORDER = ["OK", "INFO", "LOW", "MEDIUM", "WARN", "HIGH", "CRITICAL", "FATAL"]
+TABLE_IDS = PROTOCOL_IDS + CIPHER_IDS + ["cipherlist_LOW", "cipherlist_AVERAGE", "cert_trust", "cert_chain_of_trust"]
+
+
+def _entries(results, id_):
+    """Entries of one testssl id; with several certificates the id gets a ' <hostCert#N>' suffix."""
+    return [e for key, e in results.items() if key == id_ or key.startswith(id_ + " ")]
+
+
+def _cell(entries):
+    if not entries:
+        return "-"
+    worst = max(entries, key=lambda e: SEVERITY_ORDER.index(e["severity"]) if e["severity"] in SEVERITY_ORDER else 0)
+    suffix = f" x{len(entries)}" if len(entries) > 1 else ""
+    return f"{worst['finding'][:20]:20} {worst['severity']}{suffix}"
+
+
 def _print_table(name, before, after):
     rows = [
-        f"testssl.sh before/after on {name} (offered? / severity)",
-        f"{'id':24} {'port':>4}  {'before':18} {'after':18}",
+        f"testssl.sh before/after on {name} (finding / worst severity; xN = one per certificate)",
+        f"{'id':22} {'port':>4}  {'before':32} after",
     ]
     for port in (25, 587, 465):
-        for id_ in PROTOCOL_IDS + CIPHER_IDS + ["cert_trust", "cert_chain_of_trust"]:
-            b, a = before[port].get(id_), after[port].get(id_)
-            if not b and not a:
-                continue
-
-            def cell(e):
-                return f"{e['finding'][:11]:11} {e['severity']:6}" if e else "-"
-
-            rows.append(f"{id_:24} {port:>4}  {cell(b):18} {cell(a):18}")
+        for id_ in TABLE_IDS:
+            b, a = _entries(before[port], id_), _entries(after[port], id_)
+            if b or a:
+                rows.append(f"{id_:22} {port:>4}  {_cell(b):32} {_cell(a)}")
     table = "\n".join(rows)
     with open(os.path.join(EPHEMERAL, f"testssl-table-{name}.txt"), "w", encoding="utf-8") as fh:
         fh.write(table + "\n")
