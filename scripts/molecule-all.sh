@@ -4,7 +4,7 @@
 # show the log of any scenario that failed. Containers are named per scenario, so the
 # scenarios do not share state. Usage: molecule-all.sh [scenario...]
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 mkdir -p .build
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then

@@ -9,7 +9,7 @@ set -euo pipefail
 log() { printf '[setup-host] %s\n' "$*"; }
 
 APT_PACKAGES=(podman runc conmon debootstrap uidmap slirp4netns fuse-overlayfs
-              swaks testssl.sh openssl ca-certificates postfix rsync git make)
+              swaks testssl.sh openssl ca-certificates postfix rsync git make shellcheck)
 
 install_packages() {
   local missing=()
