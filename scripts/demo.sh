@@ -79,17 +79,21 @@ print("\nhigh/medium/low/info before: %d/%d/%d/%d  after: %d/%d/%d/%d" % tuple(
 PY
 
 step "live check from this machine"
-if swaks --server 127.0.0.1 --port "$P25" --quit-after EHLO -tls --ehlo demo.example.net 2>&1 | grep -q "TLS started"; then
-  echo "port 25: STARTTLS works"
+# capture first: grep -q closing the pipe early would fail the pipeline under pipefail
+tls25=$(swaks --server 127.0.0.1 --port "$P25" --quit-after EHLO -tls --ehlo demo.example.net 2>&1 || true)
+if grep -q "TLS started" <<<"$tls25"; then
+  echo "port 25: STARTTLS works ($(grep -o 'TLS started with cipher [^ ]*' <<<"$tls25" | head -1))"
 else
-  echo "port 25: STARTTLS FAILED"; exit 1
+  echo "port 25: STARTTLS FAILED"; echo "$tls25"; exit 1
 fi
-pre=$(swaks --server 127.0.0.1 --port "$P587" --quit-after EHLO --ehlo demo.example.net 2>&1 | grep -c "250[- ]AUTH" || true)
-post=$(swaks --server 127.0.0.1 --port "$P587" -tls --auth PLAIN --auth-user mailtest \
-       --auth-password "$(awk -F'"' '/mailsec_test_password/ {print $2}' molecule/resources/group_vars/all/test.yml)" \
-       --quit-after AUTH --ehlo demo.example.net 2>&1 | grep -c "235 2.7.0" || true)
+password=$(awk -F'"' '/mailsec_test_password/ {print $2}' molecule/resources/group_vars/all/test.yml)
+ehlo587=$(swaks --server 127.0.0.1 --port "$P587" --quit-after EHLO --ehlo demo.example.net 2>&1 || true)
+auth587=$(swaks --server 127.0.0.1 --port "$P587" -tls --auth PLAIN --auth-user mailtest --auth-password "$password" \
+          --quit-after AUTH --ehlo demo.example.net 2>&1 || true)
+pre=$(grep -c "250[- ]AUTH" <<<"$ehlo587" || true)
+post=$(grep -c "235 2.7.0" <<<"$auth587" || true)
 echo "port 587: AUTH advertised before STARTTLS: $([ "$pre" = 0 ] && echo no || echo YES)"
-echo "port 587: AUTH after STARTTLS: $([ "$post" -ge 1 ] && echo succeeded || echo FAILED)"
+echo "port 587: AUTH PLAIN after STARTTLS: $([ "$post" -ge 1 ] && echo succeeded || echo FAILED)"
 [ "$pre" = 0 ] && [ "$post" -ge 1 ]
 
 step "done in $(( $(date +%s) - start ))s"
