@@ -898,7 +898,9 @@ call in one `shell` task and compares an md5 of main.cf+master.cf before/after.
 The role (a) additionally predicts with check mode, stages and validates with
 `postfix check` when something changes, reloads, probes the listeners (EHLO, STARTTLS,
 implicit TLS, AUTH after TLS), audits with `postfix_info` + `tls_findings` and prints the
-DNS records, which is what a user gets when running it.
+DNS records, which is what a user gets when running it. With the podman connection every
+task that touches the host costs several `podman exec` calls (seconds on a loaded host), so
+wall time follows the number of tasks and loop items far more than the work inside them.
 
 **Part 2** calls `benchmarks/maincf_throughput.py` on the controller (host `postconf`).
 
