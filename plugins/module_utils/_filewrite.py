@@ -17,6 +17,33 @@ import tempfile
 from ansible.module_utils.common.text.converters import to_native
 
 
+def read_text(module, path, what):
+    """The file's text; bytes that are not UTF-8 survive a round trip (surrogateescape)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", "surrogateescape")
+    except OSError as exc:
+        module.fail_json(msg="Cannot read %s %s: %s" % (what, path, to_native(exc)))
+
+
+def update_text_file(module, path, before, after, backup=False):
+    """Write ``after`` when it differs from ``before`` (never in check mode), then apply
+    the file attributes. Returns (changed, diff, backup_file); the diff is returned in
+    check mode too."""
+    changed = after != before
+    diff = {
+        "before": before,
+        "after": after,
+        "before_header": "%s (before)" % path,
+        "after_header": "%s (after)" % path,
+    }
+    backup_file = None
+    if changed and not module.check_mode:
+        backup_file = write_file(module, path, after.encode("utf-8", "surrogateescape"), backup)
+    changed = apply_file_attributes(module, path, changed)
+    return changed, diff, backup_file
+
+
 def write_file(module, path, content, backup=False):
     """Replace path with content (bytes). Returns the backup file name or None."""
     directory = os.path.dirname(os.path.abspath(path))

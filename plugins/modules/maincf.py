@@ -168,21 +168,13 @@ from ansible_collections.mailsec.postfix.plugins.module_utils import (  # noqa: 
 )
 
 
-def read_text(module, path, what):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "surrogateescape")
-    except OSError as exc:
-        module.fail_json(msg="Cannot read %s %s: %s" % (what, path, to_native(exc)))
-
-
 def validate_with_postconf(module, config_dir, new_text, params, allow_unknown):
     postconf = module.get_bin_path("postconf", opt_dirs=["/usr/sbin"])
     if not postconf:
         module.warn("postconf is not installed: main.cf parameters were not validated by Postfix")
         return
     master_path = os.path.join(config_dir, "master.cf")
-    master_text = read_text(module, master_path, "master.cf") if os.path.exists(master_path) else None
+    master_text = _filewrite.read_text(module, master_path, "master.cf") if os.path.exists(master_path) else None
     result = _postfix_stage.run_staged(
         postconf,
         {"main.cf": new_text, "master.cf": master_text},
@@ -229,7 +221,7 @@ def main():
     if not os.path.isfile(path):
         module.fail_json(msg="main.cf not found in config_dir %s" % config_dir)
 
-    before = read_text(module, path, "main.cf")
+    before = _filewrite.read_text(module, path, "main.cf")
     try:
         result = _maincf.edit(before, params)
     except _values.ConfigValueError as exc:
@@ -238,19 +230,7 @@ def main():
     if module.params["validate"]:
         validate_with_postconf(module, config_dir, result.text, params, module.params["allow_unknown"])
 
-    changed = result.text != before
-    diff = {
-        "before": before,
-        "after": result.text,
-        "before_header": "%s (before)" % path,
-        "after_header": "%s (after)" % path,
-    }
-    backup_file = None
-    if changed and not module.check_mode:
-        backup_file = _filewrite.write_file(
-            module, path, result.text.encode("utf-8", "surrogateescape"), module.params["backup"]
-        )
-    changed = _filewrite.apply_file_attributes(module, path, changed)
+    changed, diff, backup_file = _filewrite.update_text_file(module, path, before, result.text, module.params["backup"])
 
     output = dict(
         changed=changed,

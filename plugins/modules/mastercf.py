@@ -242,14 +242,6 @@ SERVICE_SPEC = dict(
 )
 
 
-def read_text(module, path, what):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "surrogateescape")
-    except OSError as exc:
-        module.fail_json(msg="Cannot read %s %s: %s" % (what, path, to_native(exc)))
-
-
 def parse_postconf_m(stdout):
     """(name, type) -> [private, unpriv, chroot, wakeup, maxproc, command]."""
     listed = {}
@@ -295,7 +287,7 @@ def validate_with_postconf(module, config_dir, before, after, specs):
         module.warn("postconf is not installed: master.cf was not validated by Postfix")
         return
     main_path = os.path.join(config_dir, "main.cf")
-    main_text = read_text(module, main_path, "main.cf") if os.path.exists(main_path) else ""
+    main_text = _filewrite.read_text(module, main_path, "main.cf") if os.path.exists(main_path) else ""
 
     def runner(args):
         return module.run_command(args, encoding="utf-8", errors="surrogateescape")
@@ -369,7 +361,7 @@ def main():
     if not os.path.isfile(path):
         module.fail_json(msg="master.cf not found in config_dir %s" % config_dir)
 
-    before = read_text(module, path, "master.cf")
+    before = _filewrite.read_text(module, path, "master.cf")
     try:
         specs = _mastercf.check_services(module.params["services"])
         result = _mastercf.edit(before, module.params["services"])
@@ -379,19 +371,7 @@ def main():
     if module.params["validate"]:
         validate_with_postconf(module, config_dir, before, result.text, specs)
 
-    changed = result.text != before
-    diff = {
-        "before": before,
-        "after": result.text,
-        "before_header": "%s (before)" % path,
-        "after_header": "%s (after)" % path,
-    }
-    backup_file = None
-    if changed and not module.check_mode:
-        backup_file = _filewrite.write_file(
-            module, path, result.text.encode("utf-8", "surrogateescape"), module.params["backup"]
-        )
-    changed = _filewrite.apply_file_attributes(module, path, changed)
+    changed, diff, backup_file = _filewrite.update_text_file(module, path, before, result.text, module.params["backup"])
 
     output = dict(changed=changed, changed_services=result.changed_services, diff=diff)
     if backup_file:
