@@ -98,8 +98,16 @@ def test_failing_health_check_rolls_back_and_postfix_keeps_serving(target):
             {"postfix_hardening_service_overrides": {"submission/inet": {"smtpd_tls_securty_level": "encrypt"}}},
             "smtpd_tls_securty_level",
         ),
+        ({"postfix_hardening_service_overrides": {"relay/unix": {"smtp_tls_security_level": "encrypt"}}}, "relay/unix"),
     ],
-    ids=["unknown-profile", "typo-in-parameter", "newline-in-value", "provided-key-mismatch", "typo-in-override"],
+    ids=[
+        "unknown-profile",
+        "typo-in-parameter",
+        "newline-in-value",
+        "provided-key-mismatch",
+        "typo-in-override",
+        "unmanaged-service-override",
+    ],
 )
 def test_bad_input_fails_naming_the_culprit_and_changes_nothing(target, extra, named):
     before = checksum(target)
