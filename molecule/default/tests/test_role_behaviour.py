@@ -95,6 +95,18 @@ def test_failing_health_check_rolls_back_and_postfix_keeps_serving(target):
         ({"postfix_hardening_extra_params": {"smtpd_tls_protocol": ">=TLSv1.2"}}, "smtpd_tls_protocol"),
         ({"postfix_hardening_extra_params": {"smtpd_banner": "one\ntwo"}}, "smtpd_banner"),
         (
+            {
+                "postfix_hardening_cert_mode": "provided",
+                "postfix_hardening_cert_chains": [
+                    {
+                        "key": "/etc/postfix/tls/mx.example.org-rsa.key",
+                        "cert": "/etc/postfix/tls/mx.example.org-ecdsa.crt",
+                    }
+                ],
+            },
+            "does not match the key",
+        ),
+        (
             {"postfix_hardening_service_overrides": {"submission/inet": {"smtpd_tls_securty_level": "encrypt"}}},
             "smtpd_tls_securty_level",
         ),
