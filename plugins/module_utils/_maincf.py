@@ -92,8 +92,12 @@ class MainCf:
         return values
 
 
-def parse(text):
-    doc = MainCf()
+def group_logical_lines(text, start_entry):
+    """Chunks of a Postfix configuration text: raw lines (comments, blanks, orphan
+    continuations) and entries made by ``start_entry(first_line)``, each holding its
+    continuation lines in ``.lines``. Postfix skips comments between continuation lines,
+    so such comments stay with the entry they sit in."""
+    chunks = []
     pending = []
     current = None
     for line in split_lines(text):
@@ -102,20 +106,29 @@ def parse(text):
             continue
         if line[:1].isspace():
             if current is not None:
-                # Postfix skips comments between continuation lines.
                 current.lines.extend(pending)
                 current.lines.append(line)
             else:
-                doc.chunks.extend(pending)
-                doc.chunks.append(line)
+                chunks.extend(pending)
+                chunks.append(line)
             pending = []
             continue
-        doc.chunks.extend(pending)
+        chunks.extend(pending)
         pending = []
-        match = _ASSIGN_RE.match(line.rstrip("\n"))
-        current = Entry(match.group(1) if match else None, [line])
-        doc.chunks.append(current)
-    doc.chunks.extend(pending)
+        current = start_entry(line)
+        chunks.append(current)
+    chunks.extend(pending)
+    return chunks
+
+
+def _start_entry(line):
+    match = _ASSIGN_RE.match(line.rstrip("\n"))
+    return Entry(match.group(1) if match else None, [line])
+
+
+def parse(text):
+    doc = MainCf()
+    doc.chunks = group_logical_lines(text, _start_entry)
     return doc
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from ansible_collections.mailsec.postfix.plugins.module_utils._maincf import (
+    group_logical_lines,
     is_continuation_line,
     is_ignored_line,
     split_lines,
@@ -112,26 +113,7 @@ class MasterCf:
 
 def parse(text):
     doc = MasterCf()
-    pending = []
-    current = None
-    for line in split_lines(text):
-        if is_ignored_line(line):
-            pending.append(line)
-            continue
-        if line[:1].isspace():
-            if current is not None:
-                current.lines.extend(pending)
-                current.lines.append(line)
-            else:
-                doc.chunks.extend(pending)
-                doc.chunks.append(line)
-            pending = []
-            continue
-        doc.chunks.extend(pending)
-        pending = []
-        current = Service([line])
-        doc.chunks.append(current)
-    doc.chunks.extend(pending)
+    doc.chunks = group_logical_lines(text, lambda line: Service([line]))
     return doc
 
 
