@@ -14,11 +14,13 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from typing import List, Optional
 
 # postconf names itself by argv[0]: "postconf: warning:" or "/usr/sbin/postconf: warning:".
 _WARNING_RE = re.compile(r"^(?:\S*/)?postconf: warning: (.*)$")
+STAGE_AGE_SECONDS = 60
 _UNUSED_RE = re.compile(r"unused parameter: ([A-Za-z0-9_]+)=")
 
 
@@ -87,8 +89,15 @@ def run_staged(postconf_path, files, commands, runner, *, shown_dir=None, tmp_pa
         for name, text in files.items():
             if text is None:
                 continue
-            with open(os.path.join(stage, name), "w", encoding="utf-8") as handle:
+            path = os.path.join(stage, name)
+            with open(path, "w", encoding="utf-8") as handle:
                 handle.write(text)
+            # Postfix re-reads a configuration file whose mtime is not yet two seconds in
+            # the past (it may still be being written), dozing 300 ms between reads: a
+            # freshly staged file costs ~1.8 s per postconf call. Nothing writes the
+            # staged copy any more, so date it back.
+            stamp = time.time() - STAGE_AGE_SECONDS
+            os.utime(path, (stamp, stamp))
         result = StageResult(available=True)
         for extra in commands:
             args = [postconf_path, "-c", stage, *extra]

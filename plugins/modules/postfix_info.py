@@ -49,6 +49,13 @@ options:
       - When V(false), RV(postfix_info.certificates) lists the files without facts.
     type: bool
     default: true
+  fingerprint:
+    description:
+      - More files to fingerprint in RV(postfix_info.fingerprints), for example files a role manages next to
+        Postfix (a Dovecot drop-in, a TLS policy table). A missing file is reported as V(null).
+    type: list
+    elements: path
+    default: []
 requirements:
   - Postfix (C(postconf)) on the managed node for the authoritative view; without it the files are parsed.
   - The C(openssl) command for certificate facts.
@@ -107,6 +114,10 @@ postfix_info:
       description: Effective C(myhostname), the name certificates must cover.
       type: str
       sample: mx.example.com
+    queue_directory:
+      description: Effective C(queue_directory); relative SASL socket paths are below it.
+      type: str
+      sample: /var/spool/postfix
     main:
       description: Parameters set explicitly in C(main.cf) (C(postconf -n)), unexpanded.
       type: dict
@@ -225,6 +236,12 @@ postfix_info:
         sasl_enabled:
           description: Effective C(smtpd_sasl_auth_enable).
           type: bool
+        sasl_type:
+          description: Effective C(smtpd_sasl_type) (V(dovecot), V(cyrus)).
+          type: str
+        sasl_path:
+          description: Effective C(smtpd_sasl_path), relative to C(queue_directory) unless absolute.
+          type: str
         tls_auth_only:
           description: Effective C(smtpd_tls_auth_only).
           type: bool
@@ -384,12 +401,51 @@ postfix_info:
         key_matches:
           description: Whether the key file's public key equals the certificate's (null when the key was unreadable).
           type: bool
+        public_key:
+          description:
+            - The certificate's public key (SubjectPublicKeyInfo) in PEM, the input of a TLSA 3 1 1 record.
+            - Null when the certificate could not be read.
+          type: str
         error:
           description: Why the certificate could not be inspected (only then present).
           type: str
+    fingerprints:
+      description:
+        - SHA-256 (hex) of C(main.cf), C(master.cf), every configured certificate and key file, and the files
+          listed in O(fingerprint); V(null) for a file that is missing or unreadable.
+        - Lets a caller tell whether anything changed since an earlier read. Key files are hashed, never returned.
+      type: dict
+      sample: {"/etc/postfix/main.cf": "3f0c...e1"}
+    running:
+      description:
+        - Whether the Postfix master process runs (C(postfix status) exits 0); null when the C(postfix) command or
+          C(postconf) is not installed.
+      type: bool
+    sasl_sockets:
+      description:
+        - The Dovecot SASL sockets that listeners with AUTH enabled use, and whether anything accepts connections
+          on them (the auth service runs). An unreachable socket means AUTH fails on those listeners.
+      type: list
+      elements: dict
+      contains:
+        path:
+          description: Absolute socket path (a relative C(smtpd_sasl_path) is below C(queue_directory)).
+          type: str
+        type:
+          description: Always V(dovecot).
+          type: str
+        services:
+          description: The listeners (master.cf service names) that use the socket.
+          type: list
+          elements: str
+        reachable:
+          description: Whether a connection to the socket succeeded.
+          type: bool
 """
 
+import hashlib  # noqa: E402
 import os  # noqa: E402
+import socket  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
@@ -473,7 +529,69 @@ def inspect_certificate(module, openssl, entry, hostname):
         rc, out, _err = module.run_command([openssl, "pkey", "-in", key_path, "-pubout", "-passin", "pass:"])
         key_pub = out if rc == 0 else None
     cert.update(_certinfo.certificate_facts(text, hostname, cert_pub, key_pub))
+    cert["public_key"] = cert_pub if _rc == 0 and "BEGIN PUBLIC KEY" in cert_pub else None
     return cert
+
+
+def file_sha256(path):
+    """Hex SHA-256 of a file's bytes, None when it does not exist or cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(65536), b""):
+                digest.update(block)
+    except (IOError, OSError):
+        return None
+    return digest.hexdigest()
+
+
+def fingerprints(info, config_dir, extra_paths):
+    """SHA-256 of main.cf, master.cf, every configured certificate and key file and extra_paths.
+
+    Key files are hashed, never returned: a caller can tell that something changed since an
+    earlier read without seeing any secret.
+    """
+    paths = [os.path.join(config_dir, "main.cf"), os.path.join(config_dir, "master.cf")]
+    for entry in info["certificate_files"]:
+        paths.extend([entry["path"], entry["key_path"]])
+    paths.extend(extra_paths)
+    return {path: file_sha256(path) for path in paths if path}
+
+
+def postfix_running(module, config_dir):
+    """True/False from `postfix status` (exit 0 when the master process runs), None without the command."""
+    postfix = module.get_bin_path("postfix", opt_dirs=POSTCONF_DIRS)
+    if not postfix:
+        return None
+    rc, _out, _err = module.run_command([postfix, "-c", config_dir, "status"], environ_update={"LC_ALL": "C"})
+    return rc == 0
+
+
+def sasl_sockets(info):
+    """The Dovecot SASL sockets smtpd listeners with AUTH use, and whether something accepts connections on them."""
+    found = {}
+    for listener in info["listeners"]:
+        if not listener.get("sasl_enabled") or listener.get("sasl_type") != "dovecot":
+            continue
+        path = listener.get("sasl_path") or ""
+        if not path or path.startswith("inet:"):
+            continue
+        if not path.startswith("/"):
+            # smtpd runs chrooted or not; either way a relative path is below the queue directory.
+            path = os.path.join(info.get("queue_directory") or "/var/spool/postfix", path.lstrip("/"))
+        entry = found.setdefault(path, {"path": path, "type": "dovecot", "services": [], "reachable": None})
+        entry["services"].append(listener["service"])
+    for entry in found.values():
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.settimeout(2)
+        try:
+            probe.connect(entry["path"])
+            entry["reachable"] = True
+        except (IOError, OSError):
+            entry["reachable"] = False
+        finally:
+            probe.close()
+    return list(found.values())
 
 
 def main():
@@ -481,6 +599,7 @@ def main():
         argument_spec=dict(
             config_dir=dict(type="path", default="/etc/postfix"),
             inspect_certificates=dict(type="bool", default=True),
+            fingerprint=dict(type="list", elements="path", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -511,6 +630,9 @@ def main():
         else:
             certificates.append(dict(entry))
     info["certificates"] = certificates
+    info["fingerprints"] = fingerprints(info, config_dir, module.params["fingerprint"])
+    info["running"] = postfix_running(module, config_dir) if postconf else None
+    info["sasl_sockets"] = sasl_sockets(info)
     for warning in warnings:
         module.warn(warning)
     module.exit_json(changed=False, postfix_info=info)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -320,3 +321,62 @@ def test_files_fallback_names_a_broken_service(monkeypatch, user_config):
     result = run_module(monkeypatch, {"config_dir": str(user_config / "postfix")})
     assert result["failed"] is True
     assert "master.cf" in result["msg"] and "2525/inet" in result["msg"]
+
+
+def _sha256(path):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def test_fingerprints_and_public_keys(monkeypatch, user_config):
+    conf = str(user_config / "postfix")
+    extra = str(user_config / "not-there.conf")
+    result = run_module(monkeypatch, {"config_dir": conf, "fingerprint": [extra]})
+    info = result["postfix_info"]
+    cert = info["certificates"][0]
+    expected = {
+        os.path.join(conf, "main.cf"): _sha256(os.path.join(conf, "main.cf")),
+        os.path.join(conf, "master.cf"): _sha256(os.path.join(conf, "master.cf")),
+        cert["path"]: _sha256(cert["path"]),
+        cert["key_path"]: _sha256(cert["key_path"]),
+        extra: None,
+    }
+    assert info["fingerprints"] == expected
+    # The certificate's public key is what openssl prints; nothing of the private key is returned.
+    pubkey = subprocess.run(
+        ["openssl", "x509", "-in", cert["path"], "-noout", "-pubkey"], check=True, capture_output=True, text=True
+    ).stdout
+    assert cert["public_key"] == pubkey
+    assert "PRIVATE KEY" not in json.dumps(result)
+    # A changed main.cf shows in its fingerprint and nowhere else.
+    with open(os.path.join(conf, "main.cf"), "a") as handle:
+        handle.write("\n# edited\n")
+    again = run_module(monkeypatch, {"config_dir": conf, "fingerprint": [extra]})["postfix_info"]["fingerprints"]
+    assert [path for path in expected if again[path] != expected[path]] == [os.path.join(conf, "main.cf")]
+
+
+def test_sasl_socket_reachability_and_postfix_status(monkeypatch, user_config):
+    """The Dovecot socket below queue_directory is probed; `postfix status` says this instance is not running."""
+    conf = str(user_config / "postfix")
+    queue = user_config / "queue"
+    (queue / "private").mkdir(parents=True)
+    with open(os.path.join(conf, "main.cf"), "a") as handle:
+        handle.write("\nqueue_directory = %s\n" % queue)
+    socket_path = str(queue / "private" / "auth")
+
+    result = run_module(monkeypatch, {"config_dir": conf})["postfix_info"]
+    assert result["running"] is False
+    assert result["sasl_sockets"] == [
+        {"path": socket_path, "type": "dovecot", "services": ["smtp", "submission"], "reachable": False}
+    ]
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind(socket_path)
+        server.listen(1)
+        result = run_module(monkeypatch, {"config_dir": conf})["postfix_info"]
+        assert [entry["reachable"] for entry in result["sasl_sockets"]] == [True]
+    finally:
+        server.close()
+    # Every listener with AUTH has the type and path it really uses.
+    by_service = {lst["service"]: lst for lst in result["listeners"]}
+    assert (by_service["submission"]["sasl_type"], by_service["submission"]["sasl_path"]) == ("dovecot", "private/auth")
