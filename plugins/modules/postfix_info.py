@@ -445,12 +445,14 @@ postfix_info:
 
 import hashlib  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import socket  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
 from ansible_collections.mailsec.postfix.plugins.module_utils import _certinfo, _postfix_policy  # noqa: E402
 
+PUBKEY_RE = re.compile(r"-----BEGIN PUBLIC KEY-----\n.*?-----END PUBLIC KEY-----\n", re.DOTALL)
 POSTCONF_DIRS = ["/usr/sbin", "/usr/local/sbin"]
 
 
@@ -516,20 +518,23 @@ def inspect_certificate(module, openssl, entry, hostname):
     if not openssl:
         cert["error"] = "the openssl command is not installed"
         return cert
-    rc, text, err = module.run_command(
-        [openssl, "x509", "-in", path, "-noout", "-text"], environ_update={"LC_ALL": "C"}
+    # One openssl call prints the text form and then the public key in PEM.
+    rc, out, err = module.run_command(
+        [openssl, "x509", "-in", path, "-noout", "-text", "-pubkey"], environ_update={"LC_ALL": "C"}
     )
     if rc != 0:
-        cert["error"] = (err or text).strip() or "openssl x509 failed"
+        cert["error"] = (err or out).strip() or "openssl x509 failed"
         return cert
-    _rc, cert_pub, _err = module.run_command([openssl, "x509", "-in", path, "-noout", "-pubkey"])
+    match = PUBKEY_RE.search(out)
+    cert_pub = match.group(0) if match else ""
+    text = out.replace(cert_pub, "") if cert_pub else out
     key_pub = None
     if os.access(key_path, os.R_OK):
         # -passin pass: makes an encrypted key fail instead of prompting; only the public half is printed.
         rc, out, _err = module.run_command([openssl, "pkey", "-in", key_path, "-pubout", "-passin", "pass:"])
         key_pub = out if rc == 0 else None
     cert.update(_certinfo.certificate_facts(text, hostname, cert_pub, key_pub))
-    cert["public_key"] = cert_pub if _rc == 0 and "BEGIN PUBLIC KEY" in cert_pub else None
+    cert["public_key"] = cert_pub or None
     return cert
 
 
