@@ -157,3 +157,45 @@ def test_private_ca_renews_within_the_window_and_keeps_the_keys(target):
         "echo | openssl s_client -connect 127.0.0.1:465 -sigalgs ECDSA+SHA256 2>/dev/null | openssl x509 -noout -serial"
     )
     assert served.stdout == serial_after  # Postfix serves the new certificate after the reload
+
+
+def test_unchanged_server_takes_one_read_and_any_drift_takes_the_full_path(target):
+    """The record of the last converge lets an unchanged server be confirmed with one postfix_info read;
+    stopped services, a hand edit or other role variables send the run down the full path, which repairs."""
+    rc, out = converge()
+    assert rc == 0, out[-3000:]
+    assert "Unchanged since the last converge" in out, out[-3000:]
+    assert "Predict the main.cf changes" not in out  # the full path did not run
+    assert "IN TLSA 3 1 1" in out  # DNS records still printed, from the same read
+    assert recap(out)["changed"] == 0
+
+    target.run("systemctl stop dovecot postfix")
+    target.run("postconf -e smtpd_tls_loglevel=0")
+    rc, out = converge()
+    assert rc == 0, out[-3000:]
+    plan = re.search(r"Full converge: ([^\"]*)", out)
+    assert plan, out[-3000:]
+    for reason in ("managed files differ", "Postfix is not running", "Dovecot SASL socket does not answer"):
+        assert reason in plan.group(1), plan.group(1)
+    assert target.service("postfix").is_running
+    assert target.service("dovecot").is_running
+    assert target.run("postconf -h smtpd_tls_loglevel").stdout.strip() == "1"
+
+    rc, out = converge()
+    assert rc == 0, out[-3000:]
+    assert "Unchanged since the last converge" in out
+    assert recap(out)["changed"] == 0
+
+    # Other role variables: full path, here in check mode so nothing is written.
+    rc, out = converge("--check", extra={"postfix_hardening_auth_rate_limit": 31})
+    assert rc == 0, out[-3000:]
+    assert "Full converge: role variables" in out, out[-3000:]
+    # postfix_hardening_fast_path=false always runs every step, and finds nothing to change.
+    rc, out = converge(extra={"postfix_hardening_fast_path": False})
+    assert rc == 0, out[-3000:]
+    assert "Predict the main.cf changes" in out
+    assert recap(out)["changed"] == 0
+    # ... and is a switch, not a setting of the server: the next run is back on the short path.
+    rc, out = converge()
+    assert rc == 0, out[-3000:]
+    assert "Unchanged since the last converge" in out
