@@ -72,7 +72,7 @@ CERT_SETUPS = [
 SPEED_ALGOS = [("ECDSA P-256", "ecdsap256"), ("RSA-3072", "rsa3072"), ("RSA-4096", "rsa4096")]
 
 VARIANTS = [
-    ("role", "(a) role postfix_hardening (validate, reload, health check, audit)"),
+    ("role", "(a) role postfix_hardening (audit + DNS records always; validate, reload, health check on change)"),
     ("modules", "(a') maincf + mastercf tasks only (+ reload handler)"),
     ("command", "(b) command: postconf -e/-X/-M/-P per item (loop)"),
     ("lineinfile", "(c) lineinfile per parameter (loop) + blockinfile master.cf"),
@@ -895,10 +895,17 @@ reports changed (and reloads) on every run. (c) edits main.cf with `lineinfile` 
 master.cf services are multi-line entries that `lineinfile` cannot edit, so (c) writes
 them with one `blockinfile` task, as roles of that style do. (d) runs every `postconf`
 call in one `shell` task and compares an md5 of main.cf+master.cf before/after.
-The role (a) additionally predicts with check mode, stages and validates with
-`postfix check` when something changes, reloads, probes the listeners (EHLO, STARTTLS,
-implicit TLS, AUTH after TLS), audits with `postfix_info` + `tls_findings` and prints the
-DNS records, which is what a user gets when running it. With the podman connection every
+The role (a) starts with one `postfix_info` read of the live server (configuration,
+certificates, `postfix status`, the Dovecot SASL socket, SHA-256 of every file it manages)
+and compares it with its record of the last successful converge (a digest of the role's
+variables and the collection's code, and the file fingerprints that converge left). When
+they match, that read is the whole remote work of the run: the audit (`tls_findings`) and
+the DNS records are computed from it on the controller. Otherwise (always on the first run
+of a sample, which starts from the pristine files) it takes the full path: reads the
+Postfix version and defaults, checks the certificates and the Dovecot drop-in, predicts
+with check mode, stages and validates with `postconf` and `postfix check`, writes, reloads,
+probes the listeners (EHLO, STARTTLS, implicit TLS, AUTH after TLS), re-reads and records,
+which is what a user gets when running it. With the podman connection every
 task that touches the host costs several `podman exec` calls (seconds on a loaded host), so
 wall time follows the number of tasks and loop items far more than the work inside them.
 
