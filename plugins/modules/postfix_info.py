@@ -447,6 +447,7 @@ import hashlib  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import socket  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
@@ -628,15 +629,18 @@ def main():
         )
     info["defaults_source"] = defaults_source
     openssl = module.get_bin_path("openssl") if module.params["inspect_certificates"] else None
-    certificates = []
-    for entry in info["certificate_files"]:
+    entries = info["certificate_files"]
+    # openssl per certificate and `postfix status` are independent: run them side by side.
+    with ThreadPoolExecutor(max_workers=len(entries) + 1) as pool:
+        running = pool.submit(postfix_running, module, config_dir) if postconf else None
         if module.params["inspect_certificates"]:
-            certificates.append(inspect_certificate(module, openssl, entry, info["myhostname"]))
+            hostname = info["myhostname"]
+            certificates = list(pool.map(lambda entry: inspect_certificate(module, openssl, entry, hostname), entries))
         else:
-            certificates.append(dict(entry))
+            certificates = [dict(entry) for entry in entries]
+        info["running"] = running.result() if running else None
     info["certificates"] = certificates
     info["fingerprints"] = fingerprints(info, config_dir, module.params["fingerprint"])
-    info["running"] = postfix_running(module, config_dir) if postconf else None
     info["sasl_sockets"] = sasl_sockets(info)
     for warning in warnings:
         module.warn(warning)

@@ -111,6 +111,7 @@ def test_failing_health_check_rolls_back_and_postfix_keeps_serving(target):
             "smtpd_tls_securty_level",
         ),
         ({"postfix_hardening_service_overrides": {"relay/unix": {"smtp_tls_security_level": "encrypt"}}}, "relay/unix"),
+        ({"postfix_hardening_cert_mode": "provided"}, "needs postfix_hardening_cert_chains"),
     ],
     ids=[
         "unknown-profile",
@@ -119,6 +120,7 @@ def test_failing_health_check_rolls_back_and_postfix_keeps_serving(target):
         "provided-key-mismatch",
         "typo-in-override",
         "unmanaged-service-override",
+        "provided-without-chains",
     ],
 )
 def test_bad_input_fails_naming_the_culprit_and_changes_nothing(target, extra, named):
@@ -201,3 +203,20 @@ def test_unchanged_server_takes_one_read_and_any_drift_takes_the_full_path(targe
     rc, out = converge()
     assert rc == 0, out[-3000:]
     assert "Unchanged since the last converge" in out
+
+
+def test_health_check_probes_submission_on_its_configured_address(target):
+    """A submission service bound to one address is probed there (127.0.0.1 would be refused and roll back)."""
+    address = target.run("hostname -I").stdout.split()[0]
+    rc, out = converge(extra={"postfix_hardening_submission_address": address})
+    try:
+        assert rc == 0, out[-3000:]
+        assert target.run(f"postconf -M {address}:submission/inet").stdout.startswith(f"{address}:submission")
+        listening = target.run("ss -Hltn 'sport = :587'").stdout
+        assert f"{address}:587" in listening and "127.0.0.1:587" not in listening, listening
+        probe = re.search(r'"host": "([^"]+)", "mode": "starttls", "ok": true, "port": 587', out)
+        assert probe is None or probe.group(1) == address
+    finally:
+        rc, out = converge()
+        assert rc == 0, out[-3000:]
+    assert target.run("postconf -M submission/inet").stdout.startswith("submission")

@@ -1,6 +1,6 @@
 """Probe Postfix listeners like a client would; print one JSON document.
 
-Usage: smtp_probe.py HOST SPEC [SPEC...]   where SPEC is PORT:MODE and MODE is
+Usage: smtp_probe.py HOST SPEC [SPEC...]   where SPEC is [ADDRESS:]PORT:MODE and MODE is
 starttls (plain connect, then STARTTLS) or wrapper (TLS from the first byte).
 Standard library only: it runs on the managed node after a reload.
 """
@@ -53,12 +53,17 @@ def probe(host, port, mode):
 
 
 def main(argv):
-    host = argv[1]
+    default_host = argv[1]
     results = []
     for spec in argv[2:]:
-        port, mode = spec.split(":", 1)
-        results.append(probe(host, int(port), mode))
-    print(json.dumps({"host": host, "results": results}))
+        # PORT:MODE, or ADDRESS:PORT:MODE for a listener bound to one address
+        parts = spec.rsplit(":", 2)
+        host, port, mode = parts if len(parts) == 3 else [default_host, *parts]
+        host = host.strip("[]")  # master.cf writes IPv6 addresses as [::1]
+        result = probe(host, int(port), mode)
+        result["host"] = host
+        results.append(result)
+    print(json.dumps({"host": default_host, "results": results}))
     return 0
 
 
