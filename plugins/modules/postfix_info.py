@@ -457,24 +457,42 @@ PUBKEY_RE = re.compile(r"-----BEGIN PUBLIC KEY-----\n.*?-----END PUBLIC KEY-----
 POSTCONF_DIRS = ["/usr/sbin", "/usr/local/sbin"]
 
 
-def _run(module, argv, what):
-    rc, out, err = module.run_command(argv, check_rc=False, environ_update={"LC_ALL": "C"})
+def _command(module, argv):
+    return module.run_command(argv, check_rc=False, environ_update={"LC_ALL": "C"})
+
+
+def _checked(module, argv, what, result):
+    rc, out, err = result
     if rc != 0:
         module.fail_json(msg="%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip()), cmd=argv)
     return out
 
 
-def read_with_postconf(module, postconf, config_dir):
+def read_with_postconf(module, postconf, config_dir, pool):
+    """main.cf (-n), the defaults the view needs (-d), master.cf (-M) and its overrides (-P).
+
+    The four reads are independent: they run side by side and are checked in order.
+    """
     base = [postconf, "-c", config_dir]
-    main = _postfix_policy.parse_params(_run(module, [*base, "-n"], "postconf -n"))
+    calls = [
+        ([*base, "-n"], "postconf -n"),
+        ([*base, "-d", *_postfix_policy.DEFAULT_NAMES], "postconf -d"),
+        ([*base, "-M"], "postconf -M"),
+        ([*base, "-P"], "postconf -P"),
+    ]
+    futures = [pool.submit(_command, module, argv) for argv, _what in calls]
+    main_out, defaults_out, services_out, overrides_out = [
+        _checked(module, argv, what, future.result()) for (argv, what), future in zip(calls, futures)
+    ]
+    main = _postfix_policy.parse_params(main_out)
     # -c makes postconf report config_directory as explicitly set; it is not the operator's setting.
     main.pop("config_directory", None)
-    defaults = _postfix_policy.parse_params(_run(module, [*base, "-d", *_postfix_policy.DEFAULT_NAMES], "postconf -d"))
+    defaults = _postfix_policy.parse_params(defaults_out)
     try:
-        services = _postfix_policy.parse_services(_run(module, [*base, "-M"], "postconf -M"))
+        services = _postfix_policy.parse_services(services_out)
     except ValueError as exc:
         module.fail_json(msg="cannot parse the output of postconf -M: %s" % exc)
-    overrides = _postfix_policy.parse_overrides(_run(module, [*base, "-P"], "postconf -P"))
+    overrides = _postfix_policy.parse_overrides(overrides_out)
     return defaults, main, _postfix_policy.attach_overrides(services, overrides)
 
 
@@ -513,30 +531,39 @@ def pem_kinds(paths):
     return kinds
 
 
-def inspect_certificate(module, openssl, entry, hostname):
-    cert = dict(entry)
-    path, key_path = entry["path"], entry["key_path"]
+def inspect_certificates(module, openssl, entries, hostname, pool):
+    """Facts for each certificate file: one openssl x509 call (text form, then the public key in
+    PEM) and, when the key is readable, one openssl pkey call for its public half. All of them
+    run side by side."""
     if not openssl:
-        cert["error"] = "the openssl command is not installed"
-        return cert
-    # One openssl call prints the text form and then the public key in PEM.
-    rc, out, err = module.run_command(
-        [openssl, "x509", "-in", path, "-noout", "-text", "-pubkey"], environ_update={"LC_ALL": "C"}
-    )
-    if rc != 0:
-        cert["error"] = (err or out).strip() or "openssl x509 failed"
-        return cert
-    match = PUBKEY_RE.search(out)
-    cert_pub = match.group(0) if match else ""
-    text = out.replace(cert_pub, "") if cert_pub else out
-    key_pub = None
-    if os.access(key_path, os.R_OK):
-        # -passin pass: makes an encrypted key fail instead of prompting; only the public half is printed.
-        rc, out, _err = module.run_command([openssl, "pkey", "-in", key_path, "-pubout", "-passin", "pass:"])
-        key_pub = out if rc == 0 else None
-    cert.update(_certinfo.certificate_facts(text, hostname, cert_pub, key_pub))
-    cert["public_key"] = cert_pub or None
-    return cert
+        return [dict(entry, error="the openssl command is not installed") for entry in entries]
+    jobs = []
+    for entry in entries:
+        x509 = pool.submit(_command, module, [openssl, "x509", "-in", entry["path"], "-noout", "-text", "-pubkey"])
+        pkey = None
+        if os.access(entry["key_path"], os.R_OK):
+            # -passin pass: makes an encrypted key fail instead of prompting; only the public half is printed.
+            argv = [openssl, "pkey", "-in", entry["key_path"], "-pubout", "-passin", "pass:"]
+            pkey = pool.submit(_command, module, argv)
+        jobs.append((entry, x509, pkey))
+    certificates = []
+    for entry, x509, pkey in jobs:
+        cert = dict(entry)
+        certificates.append(cert)
+        rc, out, err = x509.result()
+        if rc != 0:
+            cert["error"] = (err or out).strip() or "openssl x509 failed"
+            continue
+        match = PUBKEY_RE.search(out)
+        cert_pub = match.group(0) if match else ""
+        text = out.replace(cert_pub, "") if cert_pub else out
+        key_pub = None
+        if pkey is not None:
+            rc, key_out, _err = pkey.result()
+            key_pub = key_out if rc == 0 else None
+        cert.update(_certinfo.certificate_facts(text, hostname, cert_pub, key_pub))
+        cert["public_key"] = cert_pub or None
+    return certificates
 
 
 def file_sha256(path):
@@ -569,7 +596,7 @@ def postfix_running(module, config_dir):
     postfix = module.get_bin_path("postfix", opt_dirs=POSTCONF_DIRS)
     if not postfix:
         return None
-    rc, _out, _err = module.run_command([postfix, "-c", config_dir, "status"], environ_update={"LC_ALL": "C"})
+    rc, _out, _err = _command(module, [postfix, "-c", config_dir, "status"])
     return rc == 0
 
 
@@ -614,28 +641,30 @@ def main():
         module.fail_json(msg="config_dir %s is not a directory" % config_dir)
     postconf = module.get_bin_path("postconf", opt_dirs=POSTCONF_DIRS)
     warnings = []
-    if postconf:
-        defaults, main_params, services = read_with_postconf(module, postconf, config_dir)
-        source, defaults_source = "postconf", "postconf"
-    else:
-        defaults, main_params, services = read_files(module, config_dir)
-        source, defaults_source = "files", "builtin"
-        warnings.append("postconf not found: parsed main.cf/master.cf directly and assumed Postfix 3.7 defaults")
-    info = _postfix_policy.build_view(defaults, main_params, services, config_dir=config_dir, source=source)
-    chain_paths = [e["path"] for e in info["certificate_files"] if any(p.endswith("_chain_files") for p in e["params"])]
-    if chain_paths:
-        info = _postfix_policy.build_view(
-            defaults, main_params, services, config_dir=config_dir, source=source, pem_kinds=pem_kinds(chain_paths)
-        )
-    info["defaults_source"] = defaults_source
-    openssl = module.get_bin_path("openssl") if module.params["inspect_certificates"] else None
-    entries = info["certificate_files"]
-    # openssl per certificate and `postfix status` are independent: run them side by side.
-    with ThreadPoolExecutor(max_workers=len(entries) + 1) as pool:
+    # Every external command below is independent of the others at its stage: `postfix status`
+    # and the four postconf reads start together, then openssl for every certificate and key.
+    with ThreadPoolExecutor(max_workers=8) as pool:
         running = pool.submit(postfix_running, module, config_dir) if postconf else None
+        if postconf:
+            defaults, main_params, services = read_with_postconf(module, postconf, config_dir, pool)
+            source, defaults_source = "postconf", "postconf"
+        else:
+            defaults, main_params, services = read_files(module, config_dir)
+            source, defaults_source = "files", "builtin"
+            warnings.append("postconf not found: parsed main.cf/master.cf directly and assumed Postfix 3.7 defaults")
+        info = _postfix_policy.build_view(defaults, main_params, services, config_dir=config_dir, source=source)
+        chain_paths = [
+            e["path"] for e in info["certificate_files"] if any(p.endswith("_chain_files") for p in e["params"])
+        ]
+        if chain_paths:
+            info = _postfix_policy.build_view(
+                defaults, main_params, services, config_dir=config_dir, source=source, pem_kinds=pem_kinds(chain_paths)
+            )
+        info["defaults_source"] = defaults_source
+        entries = info["certificate_files"]
         if module.params["inspect_certificates"]:
-            hostname = info["myhostname"]
-            certificates = list(pool.map(lambda entry: inspect_certificate(module, openssl, entry, hostname), entries))
+            openssl = module.get_bin_path("openssl")
+            certificates = inspect_certificates(module, openssl, entries, info["myhostname"], pool)
         else:
             certificates = [dict(entry) for entry in entries]
         info["running"] = running.result() if running else None
