@@ -259,6 +259,23 @@ RELOAD_HANDLER = {
 }
 
 
+FLOOR_LABELS = {
+    "empty": "a play with one `debug` task (ansible-playbook start-up; no connection to the host)",
+    "noop": 'a play with one no-op `command: "true"` task (one module round trip)',
+}
+
+
+def floor_plays():
+    def play(tasks):
+        return [{"name": "floor", "hosts": "mailservers", "gather_facts": False, "tasks": tasks}]
+
+    return {
+        # debug runs on the controller: it opens no connection, and gives the recap a host line.
+        "empty": play([{"name": "nothing on the host", "ansible.builtin.debug": {"msg": "start-up only"}}]),
+        "noop": play([{"name": "no-op", "ansible.builtin.command": "true", "changed_when": False}]),
+    }
+
+
 def variant_plays(baseline):
     """The four comparison playbooks, all applying exactly the role's baseline."""
     params = baseline["params"]
@@ -449,6 +466,10 @@ def part1_samples(container, books, prepared, runs, deadline):
     paths = {"role": books.write("role", role_play())}
     for key, plays_of_variant in plays.items():
         paths[key] = books.write(key, plays_of_variant)
+    # What any ansible-playbook run costs here, for reading the re-run times: start-up with no
+    # task, and one no-op module task (a module round trip through the podman connection).
+    floor_paths = {key: books.write("floor-" + key, plays_of_floor) for key, plays_of_floor in floor_plays().items()}
+    floor = {key: [] for key in floor_paths}
     log(
         "part 1: baseline = %(main_cf_set)d main.cf parameters set + %(main_cf_removed)d removed, "
         "%(services)d services, %(overrides_set)d -o overrides set + %(overrides_removed)d removed" % counts
@@ -499,6 +520,11 @@ def part1_samples(container, books, prepared, runs, deadline):
                 % (round_no, key, first_s, first_recap["ok"], first_recap["changed"], rerun_s, rerun_recap["ok"],
                    rerun_recap["changed"])
             )  # fmt: skip
+        if len(floor["empty"]) < runs and (round_no == 1 or not deadline or time.monotonic() + 10 < deadline):
+            for key, path in floor_paths.items():
+                floor[key].append(books.play(path)[0])
+            log("part 1 round %d: floor: debug-only play %.1f s, one no-op module task %.1f s"
+                % (round_no, floor["empty"][-1], floor["noop"][-1]))  # fmt: skip
         if not ran:
             break
     rows = []
@@ -527,7 +553,11 @@ def part1_samples(container, books, prepared, runs, deadline):
                 "changed_full": [recap["changed"] for recap in data["recap_full"]],
             }
         )
-    return {"rows": rows, "counts": counts, "runs_target": runs}
+    floor_rows = [
+        {"key": key, "label": FLOOR_LABELS[key], "all": floor[key], "median": statistics.median(floor[key])}
+        for key in floor
+    ]
+    return {"rows": rows, "counts": counts, "runs_target": runs, "floor": floor_rows}
 
 
 # ---------------------------------------------------------------------------- part 2
@@ -848,6 +878,20 @@ def tables(results):
         for label, met, detail in verdicts(p1):
             out.append("| %s | %s | %s |" % (label, "yes" if met else "**no**", detail))
         out.append("")
+        if p1.get("floor"):
+            role = next(row for row in p1["rows"] if row["key"] == "role")
+            out.append("What any run costs on this host, for reading the re-run times (medians):\n")
+            out.append("| run | n | wall time (s) |")
+            out.append("|---|---|---|")
+            for row in p1["floor"]:
+                out.append("| %s | %d | %.2f |" % (row["label"], len(row["all"]), row["median"]))
+            noop = next(row for row in p1["floor"] if row["key"] == "noop")
+            out.append(
+                "| (a) re-run minus the no-op task play: the role's own cost beyond one module round trip "
+                "(%d tasks, of which 1 remote) | %d | %.2f |"
+                % (role["tasks_rerun"], role["n"], role["rerun_median"] - noop["median"])
+            )  # fmt: skip
+            out.append("")
     p2 = results.get("part2")
     if p2:
         out.append(
@@ -936,6 +980,12 @@ run costs when the record does not match (first run after a collection upgrade, 
 certificate, a hand edit that turns out to change nothing). With the podman connection every
 task that touches the host costs several `podman exec` calls (seconds on a loaded host), so
 wall time follows the number of tasks and loop items far more than the work inside them.
+Every round also times two reference plays against the same container: one with a single
+`debug` task (what any `ansible-playbook` run costs before it touches the host) and one with a single no-op
+`command` task (start-up plus one module round trip). (d)'s re-run is essentially the
+second one; the role's re-run also has one module round trip, so the difference is the
+role's own cost: its read (configuration, certificates, status, fingerprints) and its
+controller-side tasks (argument checks, comparison, audit, DNS records, report).
 
 **Part 2** calls `benchmarks/maincf_throughput.py` on the controller (host `postconf`).
 
