@@ -259,20 +259,22 @@ RELOAD_HANDLER = {
 }
 
 
-FLOOR_LABELS = {
-    "empty": "a play with one `debug` task (ansible-playbook start-up; no connection to the host)",
-    "noop": 'a play with one no-op `command: "true"` task (one module round trip)',
-}
-
-
 def floor_plays():
+    """Reference plays for reading the re-run times: {key: (label, plays)}."""
+
     def play(tasks):
         return [{"name": "floor", "hosts": "mailservers", "gather_facts": False, "tasks": tasks}]
 
     return {
         # debug runs on the controller: it opens no connection, and gives the recap a host line.
-        "empty": play([{"name": "nothing on the host", "ansible.builtin.debug": {"msg": "start-up only"}}]),
-        "noop": play([{"name": "no-op", "ansible.builtin.command": "true", "changed_when": False}]),
+        "empty": (
+            "a play with one `debug` task (ansible-playbook start-up; no connection to the host)",
+            play([{"name": "nothing on the host", "ansible.builtin.debug": {"msg": "start-up only"}}]),
+        ),
+        "noop": (
+            'a play with one no-op `command: "true"` task (one module round trip)',
+            play([{"name": "no-op", "ansible.builtin.command": "true", "changed_when": False}]),
+        ),
     }
 
 
@@ -468,7 +470,8 @@ def part1_samples(container, books, prepared, runs, deadline):
         paths[key] = books.write(key, plays_of_variant)
     # What any ansible-playbook run costs here, for reading the re-run times: start-up with no
     # task, and one no-op module task (a module round trip through the podman connection).
-    floor_paths = {key: books.write("floor-" + key, plays_of_floor) for key, plays_of_floor in floor_plays().items()}
+    floor_refs = floor_plays()
+    floor_paths = {key: books.write("floor-" + key, plays_of_floor) for key, (_, plays_of_floor) in floor_refs.items()}
     floor = {key: [] for key in floor_paths}
     log(
         "part 1: baseline = %(main_cf_set)d main.cf parameters set + %(main_cf_removed)d removed, "
@@ -554,7 +557,7 @@ def part1_samples(container, books, prepared, runs, deadline):
             }
         )
     floor_rows = [
-        {"key": key, "label": FLOOR_LABELS[key], "all": floor[key], "median": statistics.median(floor[key])}
+        {"key": key, "label": floor_refs[key][0], "all": floor[key], "median": statistics.median(floor[key])}
         for key in floor
     ]
     return {"rows": rows, "counts": counts, "runs_target": runs, "floor": floor_rows}
@@ -888,7 +891,7 @@ def tables(results):
             noop = next(row for row in p1["floor"] if row["key"] == "noop")
             out.append(
                 "| (a) re-run minus the no-op task play: the role's own cost beyond one module round trip "
-                "(%d tasks, of which 1 remote) | %d | %.2f |"
+                "(%d tasks) | %d | %.2f |"
                 % (role["tasks_rerun"], role["n"], role["rerun_median"] - noop["median"])
             )  # fmt: skip
             out.append("")
