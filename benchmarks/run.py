@@ -471,7 +471,7 @@ def part1_samples(container, books, prepared, runs, deadline):
     # What any ansible-playbook run costs here, for reading the re-run times: start-up with no
     # task, and one no-op module task (a module round trip through the podman connection).
     floor_refs = floor_plays()
-    floor_paths = {key: books.write("floor-" + key, plays_of_floor) for key, (_, plays_of_floor) in floor_refs.items()}
+    floor_paths = {key: books.write("floor-" + key, ref[1]) for key, ref in floor_refs.items()}
     floor = {key: [] for key in floor_paths}
     log(
         "part 1: baseline = %(main_cf_set)d main.cf parameters set + %(main_cf_removed)d removed, "
