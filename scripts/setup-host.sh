@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Prepare this machine (Debian 12, root) for `make test` / `make demo`:
-#   1. Debian packages: podman + runc, debootstrap, swaks, testssl.sh, openssl, postfix tools
+#   1. Debian packages: podman + runc, debootstrap, swaks (+ Net::SSLeay for its TLS),
+#      testssl.sh, openssl, postfix tools
 #   2. podman host tweaks, only when detection says they are needed
-#   3. Debian 12/13 base images built with debootstrap + podman import (no registry needed)
+#   3. Debian base images built with debootstrap + podman import (no registry needed):
+#      the suites named as arguments (default: bookworm trixie; `make demo` needs only bookworm)
+#   4. proof that each host tool does its job here: podman starts a container, swaks starts
+#      TLS against a local STARTTLS listener, testssl.sh scans that listener
 # Every step is idempotent: a second run changes nothing and takes seconds.
+# Usage: setup-host.sh [suite...]
 set -euo pipefail
 
 log() { printf '[setup-host] %s\n' "$*"; }
 
+# libnet-ssleay-perl is only a recommendation of swaks, but swaks -tls needs it.
 APT_PACKAGES=(podman runc conmon debootstrap uidmap slirp4netns fuse-overlayfs
-              swaks testssl.sh openssl ca-certificates postfix rsync git make shellcheck)
+              swaks libnet-ssleay-perl testssl.sh openssl ca-certificates postfix
+              python3 rsync git make shellcheck)
 
 install_packages() {
   local missing=()
@@ -87,12 +94,61 @@ apt_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
+fail() { printf '[setup-host] FAILED: %s\n' "$*" >&2; exit 1; }
+
+# Installed is not the same as working: prove each client does what the scripts use it for.
+check_podman() {
+  local image=$1 out
+  out=$(timeout 120 podman run --rm --network none "$image" /bin/true 2>&1) ||
+    fail "podman cannot start a container from $image (packages podman, runc, conmon; see /etc/containers/containers.conf.d/50-mailsec-postfix.conf): $out"
+  log "podman starts containers ($image)"
+}
+
+CHECK_DIR=
+stop_check_listener() {
+  [ -n "$CHECK_DIR" ] || return 0
+  kill "$(cat "$CHECK_DIR/pid" 2>/dev/null)" 2>/dev/null || true
+  rm -rf "$CHECK_DIR"
+}
+
+check_tls_clients() {
+  local dir port out
+  CHECK_DIR=$(mktemp -d /tmp/mailsec-setup-check.XXXXXX)
+  dir=$CHECK_DIR
+  trap stop_check_listener EXIT
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 || fail "openssl cannot make a test certificate (package openssl)"
+  python3 "$(dirname "$0")/starttls_listener.py" "$dir/cert.pem" "$dir/key.pem" "$dir/port" &
+  echo $! > "$dir/pid"
+  for _ in $(seq 50); do [ -s "$dir/port" ] && break; sleep 0.1; done
+  [ -s "$dir/port" ] || fail "the local STARTTLS test listener did not start (package python3)"
+  port=$(cat "$dir/port")
+
+  perl -MNet::SSLeay -e 1 2>/dev/null ||
+    fail "swaks cannot do TLS: the Perl module Net::SSLeay is missing (package libnet-ssleay-perl)"
+  out=$(timeout 30 swaks --server 127.0.0.1 --port "$port" -tls --quit-after HELO 2>&1 || true)
+  grep -q "TLS started" <<<"$out" ||
+    fail "swaks could not start TLS against a local listener (packages swaks, libnet-ssleay-perl): $(tail -3 <<<"$out")"
+  log "swaks starts TLS ($(grep -o 'TLS started with cipher [^ ]*' <<<"$out" | head -1))"
+
+  out=$(timeout 120 testssl --quiet --color 0 --warnings off -t smtp -p "127.0.0.1:$port" 2>&1 || true)
+  grep -Eq "TLS 1.3 +offered" <<<"$out" ||
+    fail "testssl.sh could not scan a local STARTTLS listener (package testssl.sh): $(tail -5 <<<"$out")"
+  log "testssl.sh scans STARTTLS listeners"
+  stop_check_listener
+}
+
 main() {
   [ "$(id -u)" = 0 ] || { echo "setup-host.sh must run as root" >&2; exit 1; }
+  local suites=("$@")
+  [ ${#suites[@]} -gt 0 ] || suites=(bookworm trixie)
   install_packages
   configure_podman
-  build_image bookworm docker.io/library/debian:bookworm
-  build_image trixie docker.io/library/debian:trixie
+  for suite in "${suites[@]}"; do
+    build_image "$suite" "docker.io/library/debian:$suite"
+  done
+  check_podman "docker.io/library/debian:${suites[0]}"
+  check_tls_clients
 }
 
 main "$@"
