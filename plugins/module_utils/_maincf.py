@@ -16,11 +16,14 @@ from typing import Dict, List, Optional
 from ansible_collections.mailsec.postfix.plugins.module_utils._values import (
     ConfigValueError,
     check_param_name,
+    is_space,
     render_value,
     same_meaning,
+    strip,
 )
 
-_ASSIGN_RE = re.compile(r"^([^=\s]+)\s*=\s*(.*?)\s*$", re.DOTALL)
+# ASCII white space only, as Postfix reads it (see _values.SPACE).
+_ASSIGN_RE = re.compile(r"^([^= \t\n\v\f\r]+)[ \t\n\v\f\r]*=[ \t\n\v\f\r]*(.*?)[ \t\n\v\f\r]*$", re.DOTALL)
 
 
 def split_lines(text):
@@ -36,12 +39,12 @@ def split_lines(text):
 
 def is_ignored_line(line):
     """Blank, whitespace-only and comment lines carry no configuration."""
-    stripped = line.strip()
+    stripped = strip(line)
     return not stripped or stripped.startswith("#")
 
 
 def is_continuation_line(line):
-    return line[:1].isspace() and not is_ignored_line(line)
+    return is_space(line[:1]) and not is_ignored_line(line)
 
 
 @dataclass
@@ -61,7 +64,7 @@ class Entry:
             return None
         first = _ASSIGN_RE.match(self.lines[0].rstrip("\n"))
         parts = [first.group(2)]
-        parts.extend(line.strip() for line in self.lines[1:] if not is_ignored_line(line))
+        parts.extend(strip(line) for line in self.lines[1:] if not is_ignored_line(line))
         return " ".join(part for part in parts if part)
 
 
@@ -104,7 +107,7 @@ def group_logical_lines(text, start_entry):
         if is_ignored_line(line):
             pending.append(line)
             continue
-        if line[:1].isspace():
+        if is_space(line[:1]):
             if current is not None:
                 current.lines.extend(pending)
                 current.lines.append(line)

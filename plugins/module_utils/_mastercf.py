@@ -22,11 +22,15 @@ from ansible_collections.mailsec.postfix.plugins.module_utils._maincf import (
     split_lines,
 )
 from ansible_collections.mailsec.postfix.plugins.module_utils._values import (
+    SPACE,
     ConfigValueError,
     braces_balanced,
     check_param_name,
+    is_space,
     render_value,
     same_meaning,
+    split_words,
+    strip,
 )
 
 SERVICE_TYPES = ("inet", "unix", "unix-dgram", "fifo", "pass")
@@ -73,7 +77,7 @@ class Service:
 
     @property
     def key(self):
-        fields = self.lines[0].split()
+        fields = split_words(self.lines[0])
         if len(fields) < 2:
             return (fields[0] if fields else "", "")
         return (fields[0], fields[1])
@@ -129,38 +133,41 @@ def find_orphaned_overrides(text):
     """Messages for active continuation lines under a commented-out service.
 
     Postfix skips comment lines, so such lines silently extend the service
-    above the commented one.
+    above the commented one. Each block of such lines is reported once, blamed
+    on the commented-out service right above it.
     """
     lines = split_lines(text)
     problems = []
     owner = None
+    commented = None  # (match, index) of the last commented-out service line
     for index, line in enumerate(lines):
-        if not is_ignored_line(line) and not line[:1].isspace():
-            owner = line.split()[0]
-            if len(line.split()) > 1:
-                owner = "%s/%s" % tuple(line.split()[:2])
+        if is_continuation_line(line):
+            if commented is not None:
+                match, at = commented
+                problems.append(
+                    "master.cf line %d: the active line %r follows the commented-out "
+                    "service '%s %s' (line %d); Postfix attaches it to %s instead. "
+                    "Comment that line out or uncomment the service before managing "
+                    "master.cf with this module."
+                    % (
+                        index + 1,
+                        strip(line),
+                        match.group(1),
+                        match.group(2),
+                        at + 1,
+                        "the service %s above" % owner if owner else "nothing (a syntax error)",
+                    )
+                )
+                commented = None
+            continue
+        if not is_ignored_line(line):
+            words = split_words(line)
+            owner = "%s/%s" % tuple(words[:2]) if len(words) > 1 else words[0]
+            commented = None
             continue
         match = _COMMENTED_SERVICE_RE.match(line)
-        if not match:
-            continue
-        follow = index + 1
-        while follow < len(lines) and is_ignored_line(lines[follow]):
-            follow += 1
-        if follow < len(lines) and is_continuation_line(lines[follow]):
-            problems.append(
-                "master.cf line %d: the active line %r follows the commented-out "
-                "service '%s %s' (line %d); Postfix attaches it to %s instead. "
-                "Comment that line out or uncomment the service before managing "
-                "master.cf with this module."
-                % (
-                    follow + 1,
-                    lines[follow].strip(),
-                    match.group(1),
-                    match.group(2),
-                    index + 1,
-                    "the service %s above" % owner if owner else "nothing (a syntax error)",
-                )
-            )
+        if match:
+            commented = (match, index)
     return problems
 
 
@@ -193,7 +200,7 @@ def tokenize(service):
     pos = 0
     length = len(content)
     while pos < length:
-        if content[pos].isspace():
+        if is_space(content[pos]):
             pos += 1
             continue
         start = pos
@@ -206,14 +213,14 @@ def tokenize(service):
                 depth -= 1
                 if depth < 0:
                     raise MasterCfError("unbalanced '}' in %r" % content[start : pos + 1])
-            elif char.isspace() and depth == 0:
+            elif is_space(char) and depth == 0:
                 break
             pos += 1
         if depth:
-            raise MasterCfError("unbalanced '{' in %r" % content[start:].strip())
+            raise MasterCfError("unbalanced '{' in %r" % strip(content[start:]))
         raw = content[start:pos]
         braced = raw.startswith("{") and raw.endswith("}") and _outer_group(raw)
-        value = raw[1:-1].strip() if braced else raw
+        value = strip(raw[1:-1]) if braced else raw
         first = bisect.bisect_right(starts, start) - 1
         last = bisect.bisect_right(starts, pos - 1) - 1
         offset = start - starts[first]
@@ -227,7 +234,7 @@ def _option_from(token):
     if not sep:
         return None
     if token.braced:
-        return name.strip(), value.strip()
+        return strip(name), strip(value)
     return name, value
 
 
@@ -235,19 +242,24 @@ def analyse(service):
     """Tokens, -o overrides and other arguments of a service entry."""
     tokens = tokenize(service)
     if len(tokens) < 8:
-        raise MasterCfError("service line %r has fewer than 8 fields" % service.lines[0].strip())
+        raise MasterCfError("service line %r has fewer than 8 fields" % strip(service.lines[0]))
     options = []
     args = []
     in_options = True
     index = 8
     while index < len(tokens):
         token = tokens[index]
-        if in_options and not token.braced and token.value == "-o" and index + 1 < len(tokens):
-            parsed = _option_from(tokens[index + 1])
-            if parsed:
-                options.append(Option(parsed[0], parsed[1], [token, tokens[index + 1]]))
-                index += 2
-                continue
+        if in_options and not token.braced and token.value == "-o":
+            parsed = _option_from(tokens[index + 1]) if index + 1 < len(tokens) else None
+            if not parsed:
+                follows = "nothing" if index + 1 >= len(tokens) else repr(tokens[index + 1].raw)
+                raise MasterCfError(
+                    "a bare '-o' is followed by %s, not by name=value; the daemon would stop with a "
+                    "usage error. Remove the '-o' or complete it in master.cf" % follows
+                )
+            options.append(Option(parsed[0], parsed[1], [token, tokens[index + 1]]))
+            index += 2
+            continue
         if in_options and not token.braced and token.value.startswith("-o") and len(token.value) > 2:
             name, sep, value = token.value[2:].partition("=")
             if sep:
@@ -264,13 +276,13 @@ def analyse(service):
 
 def option_argument(name, rendered):
     """The argument after '-o': name=value, or the 3.0+ '{ name = value }' form."""
-    if any(char.isspace() for char in rendered):
+    if any(is_space(char) for char in rendered):
         return "{ %s = %s }" % (name, rendered)
     return "%s=%s" % (name, rendered)
 
 
 def command_argument(arg):
-    if any(char.isspace() for char in arg):
+    if any(is_space(char) for char in arg):
         return "{ %s }" % arg
     return arg
 
@@ -320,7 +332,7 @@ def check_services(services):
             not isinstance(name, str)
             or not name
             or name.startswith("#")
-            or any(c.isspace() for c in name)
+            or any(is_space(c) for c in name)
             or not braces_balanced(name)
             or "{" in name
         ):
@@ -346,11 +358,11 @@ def check_services(services):
         command = item.get("command")
         if command is not None:
             _check_text(label, "command", command)
-            if not command.strip() or any(c.isspace() for c in command.strip()):
+            if not strip(command) or any(is_space(c) for c in strip(command)):
                 raise ConfigValueError(
                     "service %s: command must be one word (put further words in args): %r" % (label, command)
                 )
-            command = command.strip()
+            command = strip(command)
         args = item.get("args")
         if args is not None:
             if not isinstance(args, list):
@@ -358,7 +370,15 @@ def check_services(services):
             args = [str(a) if isinstance(a, (int, float)) and not isinstance(a, bool) else a for a in args]
             for arg in args:
                 _check_text(label, "argument", arg)
-            args = [a.strip() for a in args if a.strip()]
+            args = [strip(a) for a in args if strip(a)]
+            for arg in args:
+                if not arg.startswith("-"):
+                    break  # getopt stops at the first operand; a later -o belongs to the command
+                if arg.startswith("-o"):
+                    raise ConfigValueError(
+                        "service %s: args must not hold -o overrides (%r); put them in options "
+                        "as name: value, so that they are compared and checked" % (label, arg)
+                    )
         options = item.get("options") or {}
         if not isinstance(options, dict):
             raise ConfigValueError("service %s: options must be a dictionary" % label)
@@ -425,7 +445,7 @@ class _LineEditor:
     def insert_after_token(self, token, words, new_lines):
         self._require_single_line(token)
         rest = self.service.lines[token.line].rstrip("\n")[token.end :]
-        if rest.strip():
+        if strip(rest):
             self.splices.setdefault(token.line, []).append((token.end, token.end, " " + " ".join(words)))
         else:
             self.after.setdefault(token.line, []).extend(new_lines)
@@ -433,7 +453,7 @@ class _LineEditor:
     def insert_before_token(self, token, words, new_lines):
         self._require_single_line(token)
         head = self.service.lines[token.line][: token.start]
-        if token.line > 0 and not head.strip():
+        if token.line > 0 and not strip(head):
             self.before.setdefault(token.line, []).extend(new_lines)
         else:
             self.splices.setdefault(token.line, []).append((token.start, token.start, " ".join(words) + " "))
@@ -450,7 +470,7 @@ class _LineEditor:
             if edits:
                 for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
                     line = line[:start] + text + line[end:]
-                if index > 0 and not line.strip():
+                if index > 0 and not strip(line):
                     line = None
             if line is not None:
                 out.append(line)
@@ -465,7 +485,7 @@ class _LineEditor:
 def _indent_of(service):
     for line in service.lines[1:]:
         if is_continuation_line(line):
-            return line[: len(line) - len(line.lstrip())]
+            return line[: len(line) - len(line.lstrip(SPACE))]
     return _DEFAULT_INDENT
 
 
@@ -627,7 +647,10 @@ def edit(text, services):
 
     out = []
     for index, chunk in enumerate(doc.chunks):
-        if index not in drop:
+        if index in drop:
+            # Comments inside a removed service stay, as maincf keeps them.
+            out.extend(line for line in chunk.lines[1:] if is_ignored_line(line))
+        else:
             kept = replace.get(index, chunk)
             out.extend(kept.lines if isinstance(kept, Service) else [kept])
         if index in insert_after:

@@ -10,9 +10,29 @@ from __future__ import annotations
 import re
 
 PARAM_NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
-_LIST_SPLIT_RE = re.compile(r"[\s,]+")
-_WHITESPACE_RE = re.compile(r"\s+")
+# Postfix splits and trims on ASCII white space only (its ISSPACE is isascii() &&
+# isspace()). Python's \s, str.split() and str.strip() also take U+00A0 and other
+# Unicode spaces, which would hide a pasted non-breaking space that Postfix keeps
+# as part of the value.
+SPACE = " \t\n\v\f\r"
+_LIST_SPLIT_RE = re.compile(r"[ \t\n\v\f\r,]+")
+_WHITESPACE_RE = re.compile(r"[ \t\n\v\f\r]+")
 _FORBIDDEN_CHARS = ("\n", "\r", "\x00")
+
+
+def is_space(char):
+    """True for the characters Postfix treats as white space."""
+    return char != "" and char in SPACE
+
+
+def strip(text):
+    """str.strip() limited to Postfix white space."""
+    return text.strip(SPACE)
+
+
+def split_words(text):
+    """str.split() limited to Postfix white space."""
+    return [word for word in _WHITESPACE_RE.split(text) if word]
 
 
 class ConfigValueError(ValueError):
@@ -37,7 +57,7 @@ def _render_scalar(name, value):
                     "value of %s contains a %s character, which Postfix "
                     "configuration files cannot hold" % (name, "NUL" if char == "\x00" else "newline")
                 )
-        return value.strip()
+        return strip(value)
     raise ConfigValueError(
         "value of %s has unsupported type %s (use a string, integer, boolean or list)" % (name, type(value).__name__)
     )
@@ -69,7 +89,7 @@ def list_tokens(text):
 
 def fold_whitespace(text):
     """Fold whitespace runs (continuation lines included) into one space."""
-    return _WHITESPACE_RE.sub(" ", text).strip()
+    return strip(_WHITESPACE_RE.sub(" ", text))
 
 
 def same_meaning(current, desired_value, rendered=None):
