@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
+
 PROFILES = ("interop", "intermediate", "modern")
 SEVERITIES = ("high", "medium", "low", "info")
 WEAK_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
@@ -38,7 +40,28 @@ FINDING_IDS = (
     "weak_key",
     "open_relay_risk",
     "vrfy_enabled",
+    "tls12_on_modern_submission",
+    "outbound_tls_disabled",
+    "dane_without_dnssec",
+    "outbound_mandatory_weak_protocols",
+    "sasl_socket_unreachable",
+    "dane_without_validating_resolver",
+    "key_exchange_groups_excluded",
 )
+
+# Key-exchange groups every profile allows (Mozilla's intermediate and modern lists, plus the
+# hybrid post-quantum X25519MLKEM768), by the lower-case OpenSSL names and their aliases.
+# The role writes a subset of these (roles/postfix_hardening/vars/main.yml, checked by a
+# unit test); FFDHE groups stay at Postfix's default of ffdhe2048 and ffdhe3072.
+ALLOWED_EC_GROUPS = ("x25519mlkem768", "x25519", "prime256v1", "secp384r1")
+ALLOWED_FFDHE_GROUPS = ("ffdhe2048", "ffdhe3072")
+GROUP_ALIASES = {"p-256": "prime256v1", "secp256r1": "prime256v1", "p-384": "secp384r1", "p-521": "secp521r1"}
+# OpenSSL's spelling, for messages and fixes (Postfix before 3.10 matches names case-sensitively).
+GROUP_SPELLING = {"x25519mlkem768": "X25519MLKEM768", "x25519": "X25519", "x448": "X448"}
+# smtp_tls_security_level values (global or per destination) at which the *_mandatory_* settings apply.
+OUTBOUND_MANDATORY_LEVELS = ("encrypt", "dane", "dane-only", "fingerprint", "verify", "secure")
+# systemd-resolved's stub listener: it sets the AD bit only with DNSSEC=yes (Debian's default is no).
+RESOLVED_STUB = "127.0.0.53"
 
 
 def _version_tuple(version):
@@ -513,6 +536,215 @@ def _vrfy(info):
     ]
 
 
+def _modern_tls12(lst, info, profile):
+    """Under modern, 587/465 are TLS 1.3 only; TLS 1.0/1.1 there is weak_protocols_mandatory's job."""
+    enabled = lst.get("protocols_enabled") or []
+    if profile != "modern" or not lst.get("tls_mandatory") or _is_public_smtp(lst):
+        return []
+    if "TLSv1.2" not in enabled or _weak(enabled):
+        return []
+    return [
+        _finding(
+            "tls12_on_modern_submission",
+            "low",
+            lst["service"],
+            "%s enforces TLS, so Postfix uses %s = %s, which allows TLS 1.2; the modern profile asks for TLS 1.3 "
+            "only on the submission listeners (every current mail client speaks it)."
+            % (_label(lst), lst.get("protocols_param"), lst.get("protocols")),
+            _set(lst, lst.get("protocols_param") or "smtpd_tls_mandatory_protocols", protocol_floor(info, "TLSv1.3")),
+        )
+    ]
+
+
+def _outbound_set(outbound, param, value):
+    if param in (outbound.get("overrides") or {}):
+        return "master.cf service smtp/unix: -o %s=%s" % (param, value)
+    return "main.cf: %s = %s" % (param, value)
+
+
+def _outbound_plaintext(outbound):
+    if outbound.get("security_level") != "none":
+        return []
+    policy = outbound.get("policy_maps")
+    return [
+        _finding(
+            "outbound_tls_disabled",
+            "medium",
+            "outbound",
+            "The smtp client runs at smtp_tls_security_level = none (decided by %s): it never issues STARTTLS, so "
+            "mail to servers that offer TLS leaves in plaintext%s."
+            % (
+                outbound.get("security_level_source") or "smtp_tls_security_level",
+                " (except destinations with their own level in smtp_tls_policy_maps = %s)" % policy if policy else "",
+            ),
+            _outbound_set(outbound, "smtp_tls_security_level", "may")
+            + " (or dane, with smtp_dns_support_level = dnssec and a validating resolver on loopback)",
+        )
+    ]
+
+
+def _dane_dnssec(outbound):
+    level = outbound.get("security_level")
+    if level not in ("dane", "dane-only") or outbound.get("dns_support_level", "dnssec") == "dnssec":
+        return []
+    effect = (
+        "every destination is invalid, so all outbound mail is deferred"
+        if level == "dane-only"
+        else "Postfix downgrades every destination to 'may': TLSA records are never looked up"
+    )
+    return [
+        _finding(
+            "dane_without_dnssec",
+            "high" if level == "dane-only" else "medium",
+            "outbound",
+            "smtp_tls_security_level = %s, but smtp_dns_support_level = %s: DANE needs DNSSEC lookups, and without "
+            "them %s (Postfix logs '%s configured with dnssec lookups disabled')."
+            % (level, outbound.get("dns_support_level") or "(empty)", effect, level),
+            _outbound_set(outbound, "smtp_dns_support_level", "dnssec")
+            + " (with a DNSSEC-validating resolver on loopback in resolv.conf)",
+        )
+    ]
+
+
+def _is_loopback_address(address):
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _dane_resolver(outbound, info):
+    """DANE trusts the AD bit of the resolver; only a validating resolver on this host is trustworthy."""
+    resolver = info.get("resolver")
+    level = outbound.get("security_level")
+    if level not in ("dane", "dane-only") or not resolver or resolver.get("error"):
+        return []
+    servers = resolver.get("nameservers") or []
+    remote = [ns for ns in servers if not _is_loopback_address(ns)]
+    stub = [ns for ns in servers if ns == RESOLVED_STUB]
+    if remote:
+        severity, why = (
+            "medium",
+            "names the resolver(s) %s, which are not on this host: Postfix believes the AD (authenticated data) "
+            "bit in their answers, which crossed the network unprotected, or was never set because they do not "
+            "validate" % ", ".join(remote),
+        )
+    elif stub:
+        severity, why = (
+            "low",
+            "names %s, the stub of systemd-resolved, which sets the AD bit only when resolved.conf says "
+            "DNSSEC=yes (Debian's default is no), so TLSA records would count as unsigned" % RESOLVED_STUB,
+        )
+    else:
+        return []
+    return [
+        _finding(
+            "dane_without_validating_resolver",
+            severity,
+            "outbound",
+            "smtp_tls_security_level = %s, and %s (the resolv.conf the smtp client reads) %s."
+            % (level, resolver["path"], why),
+            "run a DNSSEC-validating resolver on this host (e.g. unbound) and put only 'nameserver 127.0.0.1' in "
+            "/etc/resolv.conf (Debian copies it into the Postfix chroot when Postfix starts)",
+        )
+    ]
+
+
+def _outbound_mandatory_weak(outbound, info):
+    level = outbound.get("security_level")
+    policy = outbound.get("policy_maps")
+    uses_mandatory = outbound.get("tls_mandatory") or level in OUTBOUND_MANDATORY_LEVELS or bool(policy)
+    weak = _weak(outbound.get("mandatory_protocols_enabled"))
+    if not uses_mandatory or not weak:
+        return []
+    if level in OUTBOUND_MANDATORY_LEVELS and level != "dane":
+        where = "every destination (smtp_tls_security_level = %s)" % level
+    else:
+        where = "destinations with a mandatory level (%s)" % " and ".join(
+            ([("TLSA records under smtp_tls_security_level = dane")] if level == "dane" else [])
+            + (["encrypt/verify/secure entries in smtp_tls_policy_maps = %s" % policy] if policy else [])
+        )
+    return [
+        _finding(
+            "outbound_mandatory_weak_protocols",
+            "medium",
+            "outbound",
+            "Mandatory outbound TLS for %s uses smtp_tls_mandatory_protocols = %s, which still allows %s: a peer "
+            "that TLS is required for may still negotiate it."
+            % (where, outbound.get("mandatory_protocols") or "(default)", ", ".join(weak)),
+            _outbound_set(outbound, "smtp_tls_mandatory_protocols", protocol_floor(info)),
+        )
+    ]
+
+
+def _sasl_sockets(info):
+    out = []
+    for sock in info.get("sasl_sockets") or []:
+        if sock.get("reachable") is not False:
+            continue
+        services = ", ".join(sock.get("services") or [])
+        out.append(
+            _finding(
+                "sasl_socket_unreachable",
+                "high",
+                services,
+                "AUTH on %s goes to the %s SASL socket %s, and nothing accepts connections there: smtpd cannot "
+                "list AUTH mechanisms ('fatal: no SASL authentication mechanisms') and drops the client, so no "
+                "one can submit mail." % (services, sock.get("type") or "dovecot", sock.get("path")),
+                "start Dovecot (systemctl start dovecot) and give its auth service a unix_listener at %s "
+                "(mode 0660, user and group postfix), the path smtpd_sasl_path names" % sock.get("path"),
+            )
+        )
+    return out
+
+
+def group_names(value):
+    """Group names of a tls_eecdh_auto_curves/tls_ffdhe_auto_groups value, lower case, aliases resolved.
+
+    OpenSSL 3.5's markers ('*' key share, '?' ignore if unknown) are dropped; '/' (tuple
+    separators) and '-name' (removals) are not group names.
+    """
+    names = []
+    for token in (value or "").replace(",", " ").replace(":", " ").split():
+        name = token.lstrip("*?").lower()
+        if not name or name == "/" or name.startswith("-"):
+            continue
+        names.append(GROUP_ALIASES.get(name, name))
+    return names
+
+
+def _group_findings(info, profile):
+    exchange = info.get("key_exchange") or {}
+    ec_value = exchange.get("tls_eecdh_auto_curves")
+    ffdhe_value = exchange.get("tls_ffdhe_auto_groups")
+    if ec_value is None:
+        return []
+    excluded = [g for g in group_names(ec_value) if g not in ALLOWED_EC_GROUPS]
+    excluded += [g for g in group_names(ffdhe_value) if g not in ALLOWED_FFDHE_GROUPS]
+    if not excluded:
+        return []
+    allowed = [g for g in group_names(ec_value) if g in ALLOWED_EC_GROUPS] or ["x25519", "prime256v1", "secp384r1"]
+    excluded, allowed = [[GROUP_SPELLING.get(g, g) for g in names] for names in (excluded, allowed)]
+    return [
+        _finding(
+            "key_exchange_groups_excluded",
+            "info" if profile == "interop" else "low",
+            "main.cf",
+            "tls_eecdh_auto_curves = %s%s enables %s, which the %s profile excludes (Mozilla's lists: X25519, "
+            "prime256v1, secp384r1; X25519MLKEM768 where Postfix 3.10+ and OpenSSL 3.5+ support it). Scanners "
+            "that check those lists fail every listener on this point; no peer needs them, since TLS 1.3 makes "
+            "secp256r1 (prime256v1) mandatory to implement."
+            % (
+                ec_value,
+                "" if ffdhe_value is None else " and tls_ffdhe_auto_groups = %s" % (ffdhe_value or "(empty)"),
+                ", ".join(excluded),
+                profile,
+            ),
+            "main.cf: tls_eecdh_auto_curves = %s" % " ".join(allowed),
+        )
+    ]
+
+
 def findings(info, profile="intermediate"):
     """All findings for a postfix_info result, most severe first."""
     if profile not in PROFILES:
@@ -526,7 +758,15 @@ def findings(info, profile="intermediate"):
         out.extend(_mandatory_ignored_listener(lst, info))
         out.extend(_no_starttls(lst))
         out.extend(_open_relay(lst))
-    out.extend(_outbound_findings(info.get("outbound") or {}, info))
+        out.extend(_modern_tls12(lst, info, profile))
+    outbound = info.get("outbound") or {}
+    out.extend(_outbound_findings(outbound, info))
+    out.extend(_outbound_plaintext(outbound))
+    out.extend(_dane_dnssec(outbound))
+    out.extend(_dane_resolver(outbound, info))
+    out.extend(_outbound_mandatory_weak(outbound, info))
+    out.extend(_sasl_sockets(info))
+    out.extend(_group_findings(info, profile))
     by_name = dict((lst["service"], lst) for lst in listeners)
     for cert in info.get("certificates") or []:
         out.extend(_cert_findings(cert, by_name, profile))

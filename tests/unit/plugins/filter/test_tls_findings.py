@@ -59,7 +59,28 @@ POSITIVE = {
     "weak_key": _with("certificates", [cases.certificate(key_type="RSA", key_bits=1024)]),
     "open_relay_risk": lambda i: _broken(i, "smtp", relay_restrictions=["permit"], recipient_restrictions=[]),
     "vrfy_enabled": _with("disable_vrfy_command", False),
+    "tls12_on_modern_submission": lambda i: i,  # the clean baseline's 587/465 allow TLS 1.2: judged as modern
+    "outbound_tls_disabled": lambda i: i["outbound"].update(security_level="none") or i,
+    "dane_without_dnssec": lambda i: i["outbound"].update(security_level="dane", dns_support_level="") or i,
+    "outbound_mandatory_weak_protocols": lambda i: (
+        i["outbound"].update(
+            policy_maps="hash:/etc/postfix/tls_policy", mandatory_protocols_enabled=["TLSv1", "TLSv1.2"]
+        )
+        or i
+    ),
+    "sasl_socket_unreachable": _with(
+        "sasl_sockets", [{"path": "/s", "type": "dovecot", "services": ["submission"], "reachable": False}]
+    ),
+    "dane_without_validating_resolver": lambda i: (
+        i["outbound"].update(security_level="dane", dns_support_level="dnssec")
+        or _with("resolver", {"path": "/etc/resolv.conf", "nameservers": ["192.0.2.53"]})(i)
+    ),
+    "key_exchange_groups_excluded": _with(
+        "key_exchange", {"tls_eecdh_auto_curves": "X25519 X448 prime256v1", "tls_ffdhe_auto_groups": None}
+    ),
 }
+# ids that only one profile raises
+PROFILE = {"tls12_on_modern_submission": "modern"}
 
 
 def test_positive_table_covers_catalogue():
@@ -68,7 +89,7 @@ def test_positive_table_covers_catalogue():
 
 @pytest.mark.parametrize("fid", sorted(POSITIVE))
 def test_each_id_positive(fid):
-    found = {f["id"] for f in tls_findings(POSITIVE[fid](cases.clean_info()))}
+    found = {f["id"] for f in tls_findings(POSITIVE[fid](cases.clean_info()), profile=PROFILE.get(fid, "intermediate"))}
     assert fid in found
 
 
