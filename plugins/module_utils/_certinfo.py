@@ -16,6 +16,27 @@ import datetime
 import re
 
 _DATE_FORMAT = "%b %d %H:%M:%S %Y"
+# The labels Postfix and openssl x509 accept for a certificate. The body is matched
+# with explicit ASCII characters, so what is handed to openssl is plain base64.
+_CERT_BEGIN_RE = re.compile(r"-----BEGIN (X509 )?CERTIFICATE-----")
+_CERT_BODY = r"[\r\n]+[A-Za-z0-9+/=\r\n\t ]*"
+_CERT_BLOCK_RE = re.compile(
+    r"-----BEGIN CERTIFICATE-----%s-----END CERTIFICATE-----"
+    r"|-----BEGIN X509 CERTIFICATE-----%s-----END X509 CERTIFICATE-----" % (_CERT_BODY, _CERT_BODY)
+)
+
+
+def first_certificate_pem(text):
+    """The first PEM certificate block of a file's text (the leaf of a chain), or None.
+
+    None when there is no certificate, or when the first one is not well-formed PEM:
+    openssl and Postfix stop at that one too, they do not skip to the next.
+    """
+    begin = _CERT_BEGIN_RE.search(text or "")
+    if begin is None:
+        return None
+    block = _CERT_BLOCK_RE.match(text, begin.start())
+    return block.group(0) + "\n" if block else None
 
 
 def _field(text, label):
@@ -59,6 +80,8 @@ def parse_x509_text(text, now=None):
     issuer = _field(text, "Issuer")
     not_after_raw = _field(text, "Not After")
     not_after = parse_openssl_date(not_after_raw)
+    not_before_raw = _field(text, "Not Before")
+    not_before = parse_openssl_date(not_before_raw)
     algorithm = _field(text, "Public Key Algorithm") or ""
     bits_match = re.search(r"Public-Key:\s*\((\d+) bit\)", text)
     key_bits = int(bits_match.group(1)) if bits_match else None
@@ -95,6 +118,9 @@ def parse_x509_text(text, now=None):
         "not_after": not_after.strftime("%Y-%m-%dT%H:%M:%SZ") if not_after else not_after_raw,
         "days_left": days_left,
         "expired": days_left is not None and not_after < now,
+        "not_before": not_before.strftime("%Y-%m-%dT%H:%M:%SZ") if not_before else not_before_raw,
+        # Clients that verify reject a certificate before its start date as they reject an expired one.
+        "not_yet_valid": not_before is not None and now < not_before,
         "key_type": key_type,
         "key_bits": key_bits,
     }

@@ -31,7 +31,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.mailsec.postfix.plugins.module_utils import _maincf, _mastercf
-from ansible_collections.mailsec.postfix.plugins.module_utils._values import fold_whitespace, list_tokens
+from ansible_collections.mailsec.postfix.plugins.module_utils._values import SPACE, fold_whitespace, list_tokens
 
 KNOWN_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 MODERN_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
@@ -104,6 +104,10 @@ DEFAULT_NAMES = (
     "tls_low_cipherlist",
     "tls_export_cipherlist",
     "tls_null_cipherlist",
+    # key-exchange groups (tls_ffdhe_auto_groups: Postfix 3.8+) and DNSSEC for DANE
+    "tls_eecdh_auto_curves",
+    "tls_ffdhe_auto_groups",
+    "smtp_dns_support_level",
 )
 
 # Parameters that are obsolete or overridden by newer ones (postconf(5);
@@ -139,7 +143,10 @@ SMTPD_CERT_PAIRS = (
     ("smtpd_tls_dcert_file", "smtpd_tls_dkey_file"),
 )
 
-_CIPHER_SEP = re.compile(r"[\s,:]+")
+# Postfix splits and trims with ASCII white space only (_values.SPACE): a U+00A0
+# NO-BREAK SPACE pasted after "encrypt" is part of the value, which Postfix then
+# rejects. Python's str.strip() and \s would hide it, so neither is used here.
+_CIPHER_SEP = re.compile(r"[ \t\n\v\f\r,:]+")
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_]+")
 
 
@@ -149,6 +156,11 @@ _NAME_CHARS = re.compile(r"[A-Za-z0-9_]+")
 # ``postconf -M`` prints master.cf syntax (one service a line), so both go
 # through the shared main.cf/master.cf parsers, exactly like the files read when
 # postconf is missing.
+
+
+def _is_decimal(text):
+    """Digits 0-9 only: str.isdigit() also takes '\u00b2', which int() refuses."""
+    return bool(re.match(r"^[0-9]+$", text))
 
 
 def parse_params(text):
@@ -236,30 +248,30 @@ def _find_close(text, start):
 
 def _level_tuple(text):
     parts = []
-    for part in text.strip().split("."):
-        parts.append(int(part) if part.isdigit() else 0)
+    for part in text.strip(SPACE).split("."):
+        parts.append(int(part) if _is_decimal(part) else 0)
     return tuple(parts)
 
 
 _RELOP = re.compile(
     r"^\{(?P<a>.*?)\}\s*(?P<op>==|!=|<=level|>=level|<level|>level|<=|>=|<|>)\s*\{(?P<b>.*?)\}\s*\?\s*(?P<rest>.*)$",
-    re.S,
+    re.S | re.ASCII,
 )
 
 
 def _brace_operands(rest):
     """Parse ``{t} : {f}`` or ``{t}`` after the '?' of a conditional."""
-    rest = rest.strip()
+    rest = rest.strip(SPACE)
     if not rest.startswith("{"):
         return rest, ""
     end = _find_close(rest, 0)
     if end < 0:
         return rest, ""
     true_text = rest[1:end]
-    tail = rest[end + 1 :].strip()
+    tail = rest[end + 1 :].strip(SPACE)
     false_text = ""
     if tail.startswith(":"):
-        tail = tail[1:].strip()
+        tail = tail[1:].strip(SPACE)
         if tail.startswith("{"):
             fend = _find_close(tail, 0)
             false_text = tail[1:fend] if fend > 0 else tail
@@ -272,7 +284,7 @@ def _compare(a, op, b):
     if op.endswith("level"):
         a_t, b_t = _level_tuple(a), _level_tuple(b)
         op = op[: -len("level")]
-    elif a.strip().isdigit() and b.strip().isdigit():
+    elif _is_decimal(a.strip(SPACE)) and _is_decimal(b.strip(SPACE)):
         a_t, b_t = int(a), int(b)
     else:
         a_t, b_t = a, b
@@ -332,16 +344,16 @@ def expand(value, lookup, depth=0):
 
 
 def _expand_braced(inner, lookup, depth):
-    inner_s = inner.strip()
+    inner_s = inner.strip(SPACE)
     if inner_s.startswith("{"):
         match = _RELOP.match(inner_s)
         if not match:
             return ""
-        a = expand(match.group("a"), lookup, depth + 1).strip()
-        b = expand(match.group("b"), lookup, depth + 1).strip()
+        a = expand(match.group("a"), lookup, depth + 1).strip(SPACE)
+        b = expand(match.group("b"), lookup, depth + 1).strip(SPACE)
         true_text, false_text = _brace_operands(match.group("rest"))
         chosen = true_text if _compare(a, match.group("op"), b) else false_text
-        return expand(chosen, lookup, depth + 1).strip()
+        return expand(chosen, lookup, depth + 1).strip(SPACE)
     match = _NAME_CHARS.match(inner_s)
     if not match:
         return ""
@@ -352,7 +364,7 @@ def _expand_braced(inner, lookup, depth):
         return current
     if rest[0] == "?":
         operand = rest[1:]
-        if operand.strip().startswith("{"):
+        if operand.strip(SPACE).startswith("{"):
             true_text, false_text = _brace_operands(operand)
             return expand(true_text if current else false_text, lookup, depth + 1)
         return expand(operand, lookup, depth + 1) if current else ""
@@ -370,7 +382,7 @@ def cipher_tokens(value):
 
 
 def is_yes(value):
-    return (value or "").strip().lower() in ("yes", "true", "1", "on")
+    return (value or "").strip(SPACE).lower() in ("yes", "true", "1", "on")
 
 
 def protocols_enabled(spec):
@@ -413,7 +425,7 @@ def service_address(name):
         port_name = name[close + 2 :] if name[close + 1 : close + 2] == ":" else ""
     elif ":" in name:
         host, _sep, port_name = name.rpartition(":")
-    if port_name.isdigit():
+    if _is_decimal(port_name):
         return host, int(port_name)
     return host, SERVICE_PORTS.get(port_name)
 
@@ -472,7 +484,7 @@ def _tls_side(ns, prefix, mandatory, ask_ccert=False):
     excludes = []
     for param in exclude_params:
         excludes.extend(cipher_tokens(ns.get(param)))
-    grade = ns.get(cipher_param).strip().lower()
+    grade = ns.get(cipher_param).strip(SPACE).lower()
     protocols = ns.get(proto_param)
     enabled = protocols_enabled(protocols)
     anull_excluded = (
@@ -495,7 +507,7 @@ def _tls_side(ns, prefix, mandatory, ask_ccert=False):
 
 
 def _smtpd_level(ns):
-    level = ns.get("smtpd_tls_security_level").strip().lower()
+    level = ns.get("smtpd_tls_security_level").strip(SPACE).lower()
     if level:
         return level, "smtpd_tls_security_level"
     # Legacy parameters count only while smtpd_tls_security_level is empty.
@@ -509,9 +521,9 @@ def _smtpd_level(ns):
 def _smtpd_cert_files(ns):
     files = []
     for cert_param, key_param in SMTPD_CERT_PAIRS:
-        cert = ns.get(cert_param).strip()
+        cert = ns.get(cert_param).strip(SPACE)
         if cert:
-            files.append({"cert": cert, "key": ns.get(key_param).strip() or cert, "param": cert_param})
+            files.append({"cert": cert, "key": ns.get(key_param).strip(SPACE) or cert, "param": cert_param})
     for chain in list_tokens(ns.get("smtpd_tls_chain_files")):
         files.append({"cert": chain, "key": chain, "param": "smtpd_tls_chain_files"})
     return files
@@ -664,7 +676,7 @@ def effective_outbound(defaults, main, services=None):
         if svc["name"] == "smtp" and svc["type"] == "unix" and svc["command"] == "smtp":
             overrides = svc.get("overrides") or {}
     ns = Namespace(defaults, main, overrides)
-    level = ns.get("smtp_tls_security_level").strip().lower()
+    level = ns.get("smtp_tls_security_level").strip(SPACE).lower()
     source = "smtp_tls_security_level"
     if not level:
         if is_yes(ns.get("smtp_enforce_tls")):
@@ -682,16 +694,20 @@ def effective_outbound(defaults, main, services=None):
         "tls_mandatory": mandatory,
         "policy_maps": ns.get("smtp_tls_policy_maps"),
         "mandatory_settings_ignored": _mandatory_set_but_ignored(
-            ns, SMTP_MANDATORY_PARAMS, mandatory or level == "dane" or bool(ns.get("smtp_tls_policy_maps").strip())
+            ns, SMTP_MANDATORY_PARAMS, mandatory or level == "dane" or bool(ns.get("smtp_tls_policy_maps").strip(SPACE))
         ),
         "overrides": dict(overrides),
+        "dns_support_level": ns.get("smtp_dns_support_level").strip(SPACE).lower(),
+        # What destinations with a mandatory level (policy table, dane with TLSA) get.
+        "mandatory_protocols": ns.get("smtp_tls_mandatory_protocols"),
+        "mandatory_protocols_enabled": protocols_enabled(ns.get("smtp_tls_mandatory_protocols")),
     }
     outbound.update(_tls_side(ns, "smtp", mandatory))
-    cert = ns.get("smtp_tls_cert_file").strip()
+    cert = ns.get("smtp_tls_cert_file").strip(SPACE)
     outbound["certificate_files"] = []
     if cert:
         outbound["certificate_files"].append(
-            {"cert": cert, "key": ns.get("smtp_tls_key_file").strip() or cert, "param": "smtp_tls_cert_file"}
+            {"cert": cert, "key": ns.get("smtp_tls_key_file").strip(SPACE) or cert, "param": "smtp_tls_cert_file"}
         )
     for chain in list_tokens(ns.get("smtp_tls_chain_files")):
         outbound["certificate_files"].append({"cert": chain, "key": chain, "param": "smtp_tls_chain_files"})
@@ -758,6 +774,11 @@ def build_view(defaults, main, services, *, config_dir=None, source="postconf", 
         "deprecated": deprecated,
         "disable_vrfy_command": is_yes(ns.get("disable_vrfy_command")),
         "certificate_files": certificate_files(listeners, outbound),
+        # None where this Postfix does not know the parameter (tls_ffdhe_auto_groups before 3.8).
+        "key_exchange": dict(
+            (name, None if ns.raw(name) is None else ns.get(name))
+            for name in ("tls_eecdh_auto_curves", "tls_ffdhe_auto_groups")
+        ),
     }
 
 
@@ -803,6 +824,8 @@ FALLBACK_DEFAULTS = {
     "smtp_tls_ciphers": "medium",
     "smtp_tls_mandatory_ciphers": "medium",
     "smtp_tls_key_file": "$smtp_tls_cert_file",
+    "smtp_dns_support_level": "",
+    "tls_eecdh_auto_curves": "X25519 X448 prime256v1 secp521r1 secp384r1",
     "tls_high_cipherlist": "aNULL:-aNULL:HIGH:@STRENGTH",
     "tls_medium_cipherlist": "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH",
 }

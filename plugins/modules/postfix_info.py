@@ -21,6 +21,15 @@ description:
     C(*_mandatory_*) parameters apply only at C(encrypt) or in wrapper mode.
   - Inspects every configured certificate with the C(openssl) command (subject, SANs, issuer, expiry, key type and
     size, whether it covers C(myhostname) and matches its key). Only public key material is read from key files.
+  - Never hangs on hostile paths. Certificate, key, chain and fingerprinted files are read only when they are regular
+    files (checked without opening them, so a FIFO or C(/dev/zero) is reported, not read) of bounded size, and
+    C(openssl) gets only the first PEM certificate of a file. Every external command (C(postconf), C(postfix status),
+    C(openssl)) is stopped after 30 seconds and the SASL socket probes share a 10-second budget. Such a file or
+    timeout shows as RV(postfix_info.certificates[].error) (the C(cert_unreadable) finding) or in
+    RV(postfix_info.fingerprint_errors); a C(main.cf) or C(master.cf) that is not a regular file fails the task
+    with a message naming it.
+  - Values are read as Postfix reads them, with ASCII white space only; a non-breaking space (U+00A0) pasted after
+    a value stays part of it, as it does for Postfix. Bytes that are not UTF-8 are returned as C(\\xNN).
   - Never writes anything. When C(postconf) is not installed it parses C(main.cf) and C(master.cf) itself, uses
     built-in Postfix 3.7 defaults and says so with RV(postfix_info.source=files).
   - Turn the result into findings with the P(mailsec.postfix.tls_findings#filter) filter.
@@ -386,6 +395,12 @@ postfix_info:
         expired:
           description: Whether the certificate has expired.
           type: bool
+        not_before:
+          description: Start of validity (UTC, ISO 8601).
+          type: str
+        not_yet_valid:
+          description: Whether the start of validity lies in the future (clients that verify reject it).
+          type: bool
         key_type:
           description: V(RSA), V(EC), V(ED25519), ...
           type: str
@@ -404,10 +419,14 @@ postfix_info:
         public_key:
           description:
             - The certificate's public key (SubjectPublicKeyInfo) in PEM, the input of a TLSA 3 1 1 record.
-            - Null when the certificate could not be read.
+            - Null when the certificate or its key file cannot be used (see RV(postfix_info.certificates[].error)).
           type: str
         error:
-          description: Why the certificate could not be inspected (only then present).
+          description:
+            - Why the certificate, or its key file, cannot be used (only then present), for example a missing file,
+              a path that is not a regular file (C(/dev/zero), a FIFO, a directory, a symlink loop), a file larger than
+              1 MiB, a file without a PEM certificate, or an C(openssl) command that did not finish in time.
+            - Every other key of the entry is present as well; facts that could not be read are null.
           type: str
     fingerprints:
       description:
@@ -416,6 +435,12 @@ postfix_info:
         - Lets a caller tell whether anything changed since an earlier read. Key files are hashed, never returned.
       type: dict
       sample: {"/etc/postfix/main.cf": "3f0c...e1"}
+    fingerprint_errors:
+      description:
+        - Why a file in RV(postfix_info.fingerprints) has no fingerprint (missing, not a regular file, larger than
+          64 MiB, unreadable), by path. Special files such as C(/dev/zero) or a FIFO are never opened for reading.
+      type: dict
+      sample: {"/dev/zero": "/dev/zero is a character device, not a regular file"}
     running:
       description:
         - Whether the Postfix master process runs (C(postfix status) exits 0); null when the C(postfix) command or
@@ -441,31 +466,114 @@ postfix_info:
         reachable:
           description: Whether a connection to the socket succeeded.
           type: bool
+    openssl_version:
+      description:
+        - Version of the OpenSSL library (the C(Library:) part of C(openssl version)), the one Postfix loads on
+          Debian; null without the C(openssl) command.
+      type: str
+      sample: 3.5.1
+    map_types:
+      description: The lookup table types this Postfix supports (C(postconf -m)); empty when read from files only.
+      type: list
+      elements: str
+      sample: [btree, cidr, hash, lmdb, regexp]
+    resolver:
+      description:
+        - The resolver configuration the smtp client uses for DNS (and so for DANE), from C(resolv.conf).
+      type: dict
+      contains:
+        path:
+          description:
+            - The file read, the copy below C(queue_directory) when the C(smtp unix) service runs chrooted and
+              that copy exists, else C(/etc/resolv.conf).
+          type: str
+        nameservers:
+          description: The C(nameserver) addresses, in order (none means the resolver on this host).
+          type: list
+          elements: str
+        error:
+          description: Why the file could not be read (only then present).
+          type: str
 """
 
-import hashlib  # noqa: E402
+import errno  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import socket  # noqa: E402
+import time  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.mailsec.postfix.plugins.module_utils import _certinfo, _postfix_policy  # noqa: E402
+from ansible_collections.mailsec.postfix.plugins.module_utils import (  # noqa: E402
+    _bounded_io,
+    _certinfo,
+    _postfix_policy,
+)
 
 PUBKEY_RE = re.compile(r"-----BEGIN PUBLIC KEY-----\n.*?-----END PUBLIC KEY-----\n", re.DOTALL)
 POSTCONF_DIRS = ["/usr/sbin", "/usr/local/sbin"]
+# The facts every certificate entry carries, null when unknown (not inspected, or unreadable):
+# callers can read any of them without testing for its presence first.
+CERTIFICATE_FACTS = (
+    "subject",
+    "common_name",
+    "issuer",
+    "sans",
+    "self_signed",
+    "not_after",
+    "days_left",
+    "expired",
+    "not_before",
+    "not_yet_valid",
+    "key_type",
+    "key_bits",
+    "hostname",
+    "covers_hostname",
+    "key_matches",
+    "public_key",
+)
+# All probes of SASL sockets together get this long; one probe at most SOCKET_TIMEOUT.
+SOCKET_TIMEOUT = 2.0
+SOCKET_BUDGET = 10.0
+OPENSSL_VERSION_RE = re.compile(r"(?:Library: )?OpenSSL ([0-9][^ )]*)(?!.*Library:)")
+RESOLV_CONF = "/etc/resolv.conf"
 
 
-def _command(module, argv):
-    return module.run_command(argv, check_rc=False, environ_update={"LC_ALL": "C"})
+def _command(argv, timeout=None, data=None):
+    """(rc, out, err) of a command; a timeout or a command that cannot start is rc None and the reason."""
+    try:
+        return _bounded_io.run(argv, timeout=timeout or _bounded_io.COMMAND_TIMEOUT, data=data)
+    except _bounded_io.CommandTimeout as exc:
+        return None, "", str(exc)
+    except OSError as exc:
+        return None, "", "%s cannot be run: %s" % (argv[0], exc.strerror or exc)
 
 
 def _checked(module, argv, what, result):
     rc, out, err = result
     if rc != 0:
-        module.fail_json(msg="%s failed (rc=%d): %s" % (what, rc, err.strip() or out.strip()), cmd=argv)
+        detail = err.strip() or out.strip()
+        if rc is None:
+            module.fail_json(msg="%s: %s" % (what, detail), cmd=argv)
+        module.fail_json(msg="%s failed (rc=%d): %s" % (what, rc, detail), cmd=argv)
     return out
+
+
+def check_config_files(module, config_dir):
+    """main.cf and master.cf must be regular files of a sane size before postconf or this module opens them.
+
+    A FIFO would block postconf forever and a directory gives a misleading "not found".
+    A missing file is left to postconf (or the files fallback) to report.
+    """
+    for name in ("main.cf", "master.cf"):
+        path = os.path.join(config_dir, name)
+        if not os.path.lexists(path):
+            continue
+        try:
+            _bounded_io.check_regular(path, _bounded_io.FINGERPRINT_LIMIT)
+        except _bounded_io.UnreadableFile as exc:
+            module.fail_json(msg="cannot read the Postfix configuration: %s" % exc)
 
 
 def read_with_postconf(module, postconf, config_dir, pool):
@@ -480,7 +588,7 @@ def read_with_postconf(module, postconf, config_dir, pool):
         ([*base, "-M"], "postconf -M"),
         ([*base, "-P"], "postconf -P"),
     ]
-    futures = [pool.submit(_command, module, argv) for argv, _what in calls]
+    futures = [pool.submit(_command, argv) for argv, _what in calls]
     main_out, defaults_out, services_out, overrides_out = [
         _checked(module, argv, what, future.result()) for (argv, what), future in zip(calls, futures)
     ]
@@ -501,9 +609,8 @@ def read_files(module, config_dir):
     for name in ("main.cf", "master.cf"):
         path = os.path.join(config_dir, name)
         try:
-            with open(path, "r") as handle:
-                texts[name] = handle.read()
-        except (IOError, OSError) as exc:
+            texts[name] = _bounded_io.decode(_bounded_io.read_regular(path, _bounded_io.FINGERPRINT_LIMIT))
+        except _bounded_io.UnreadableFile as exc:
             module.fail_json(msg="cannot read %s: %s" % (path, exc))
     main = _postfix_policy.parse_params(texts["main.cf"])
     try:
@@ -513,17 +620,25 @@ def read_files(module, config_dir):
     return dict(_postfix_policy.FALLBACK_DEFAULTS), main, services
 
 
+def _pem_text(path):
+    """The text of a PEM file (regular, bounded); UnreadableFile otherwise."""
+    return _bounded_io.decode(_bounded_io.read_regular(path, _bounded_io.PEM_FILE_LIMIT))
+
+
 def pem_kinds(paths):
-    """Which PEM objects (key, cert) each file holds; the key material is not kept."""
+    """Which PEM objects (key, cert) each file holds; the key material is not kept.
+
+    A file that cannot be read is left out: it is then taken for a certificate, and
+    inspecting it reports why it is unusable.
+    """
     kinds = {}
     for path in paths:
         try:
-            with open(path) as handle:
-                text = handle.read()
-        except (IOError, OSError, UnicodeDecodeError):
+            text = _pem_text(path)
+        except _bounded_io.UnreadableFile:
             continue
         found = set()
-        if "-----BEGIN CERTIFICATE-----" in text:
+        if _certinfo.first_certificate_pem(text):
             found.add("cert")
         if "PRIVATE KEY-----" in text:
             found.add("key")
@@ -531,25 +646,62 @@ def pem_kinds(paths):
     return kinds
 
 
-def inspect_certificates(module, openssl, entries, hostname, pool):
-    """Facts for each certificate file: one openssl x509 call (text form, then the public key in
-    PEM) and, when the key is readable, one openssl pkey call for its public half. All of them
-    run side by side."""
-    if not openssl:
-        return [dict(entry, error="the openssl command is not installed") for entry in entries]
+def _key_problem(path):
+    """Why Postfix could not load the key file, or None (readable, or unreadable to this user only)."""
+    try:
+        _bounded_io.check_regular(path, _bounded_io.PEM_FILE_LIMIT)
+    except _bounded_io.UnreadableFile as exc:
+        # Key files are often readable by root only: without become that is not the key's fault.
+        if exc.errno == errno.EACCES:
+            return None
+        return "key file %s" % exc
+    return None
+
+
+def _blank_facts(entry):
+    cert = dict(entry)
+    for name in CERTIFICATE_FACTS:
+        cert.setdefault(name, [] if name == "sans" else None)
+    return cert
+
+
+def inspect_certificates(openssl, entries, hostname, pool):
+    """Facts for each certificate file.
+
+    The module reads the file itself (a regular file of at most PEM_FILE_LIMIT bytes) and hands
+    openssl x509 only its first certificate on standard input: a special file, a huge file or
+    binary garbage ends as an ``error`` at once instead of a hang or minutes of parsing. When
+    the key is readable, openssl pkey prints its public half. Every command has a timeout, and
+    all of them run side by side.
+    """
     jobs = []
     for entry in entries:
-        x509 = pool.submit(_command, module, [openssl, "x509", "-in", entry["path"], "-noout", "-text", "-pubkey"])
-        pkey = None
-        if os.access(entry["key_path"], os.R_OK):
-            # -passin pass: makes an encrypted key fail instead of prompting; only the public half is printed.
-            argv = [openssl, "pkey", "-in", entry["key_path"], "-pubout", "-passin", "pass:"]
-            pkey = pool.submit(_command, module, argv)
-        jobs.append((entry, x509, pkey))
+        cert = _blank_facts(entry)
+        cert["hostname"] = hostname
+        pem, x509, pkey = None, None, None
+        try:
+            pem = _certinfo.first_certificate_pem(_pem_text(entry["path"]))
+            if pem is None:
+                cert["error"] = "%s holds no PEM certificate (-----BEGIN CERTIFICATE-----)" % entry["path"]
+        except _bounded_io.UnreadableFile as exc:
+            cert["error"] = str(exc)
+        if not openssl and "error" not in cert:
+            cert["error"] = "the openssl command is not installed"
+        if "error" not in cert:
+            x509 = pool.submit(_command, [openssl, "x509", "-noout", "-text", "-pubkey"], None, pem.encode("ascii"))
+            problem = _key_problem(entry["key_path"])
+            if problem:
+                cert["error"] = problem
+            elif os.access(entry["key_path"], os.R_OK):
+                # -passin pass: makes an encrypted key fail instead of prompting; only the public half is printed.
+                argv = [openssl, "pkey", "-in", entry["key_path"], "-pubout", "-passin", "pass:"]
+                pkey = pool.submit(_command, argv)
+        jobs.append((cert, x509, pkey))
     certificates = []
-    for entry, x509, pkey in jobs:
-        cert = dict(entry)
+    for cert, x509, pkey in jobs:
         certificates.append(cert)
+        if x509 is None:
+            continue
         rc, out, err = x509.result()
         if rc != 0:
             cert["error"] = (err or out).strip() or "openssl x509 failed"
@@ -559,45 +711,52 @@ def inspect_certificates(module, openssl, entries, hostname, pool):
         text = out.replace(cert_pub, "") if cert_pub else out
         key_pub = None
         if pkey is not None:
-            rc, key_out, _err = pkey.result()
+            rc, key_out, key_err = pkey.result()
+            if rc is None:
+                cert["error"] = "key file %s: %s" % (cert["key_path"], key_err)
             key_pub = key_out if rc == 0 else None
         cert.update(_certinfo.certificate_facts(text, hostname, cert_pub, key_pub))
-        cert["public_key"] = cert_pub or None
+        # A pair whose key Postfix cannot load is not served: no public key, so no TLSA record for it.
+        cert["public_key"] = (cert_pub or None) if "error" not in cert else None
     return certificates
 
 
-def file_sha256(path):
-    """Hex SHA-256 of a file's bytes, None when it does not exist or cannot be read."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(65536), b""):
-                digest.update(block)
-    except (IOError, OSError):
-        return None
-    return digest.hexdigest()
-
-
 def fingerprints(info, config_dir, extra_paths):
-    """SHA-256 of main.cf, master.cf, every configured certificate and key file and extra_paths.
+    """SHA-256 of main.cf, master.cf, every configured certificate and key file and extra_paths,
+    and why a file has none.
 
     Key files are hashed, never returned: a caller can tell that something changed since an
-    earlier read without seeing any secret.
+    earlier read without seeing any secret. Only regular files are read, so /dev/zero or a
+    FIFO in the list is reported instead of read forever.
     """
     paths = [os.path.join(config_dir, "main.cf"), os.path.join(config_dir, "master.cf")]
     for entry in info["certificate_files"]:
         paths.extend([entry["path"], entry["key_path"]])
     paths.extend(extra_paths)
-    return {path: file_sha256(path) for path in paths if path}
+    digests, errors = {}, {}
+    for path in paths:
+        if not path or path in digests:
+            continue
+        try:
+            digests[path] = _bounded_io.sha256_regular(path)
+        except _bounded_io.UnreadableFile as exc:
+            digests[path] = None
+            errors[path] = str(exc)
+    return digests, errors
 
 
 def postfix_running(module, config_dir):
-    """True/False from `postfix status` (exit 0 when the master process runs), None without the command."""
+    """True/False from `postfix status` (exit 0 when the master process runs), None without the command.
+
+    Returns (running, warning): a status check that does not finish in time is null with a warning.
+    """
     postfix = module.get_bin_path("postfix", opt_dirs=POSTCONF_DIRS)
     if not postfix:
-        return None
-    rc, _out, _err = _command(module, [postfix, "-c", config_dir, "status"])
-    return rc == 0
+        return None, None
+    rc, _out, err = _command([postfix, "-c", config_dir, "status"])
+    if rc is None:
+        return None, "postfix status: %s" % err
+    return rc == 0, None
 
 
 def sasl_sockets(info):
@@ -614,17 +773,57 @@ def sasl_sockets(info):
             path = os.path.join(info.get("queue_directory") or "/var/spool/postfix", path.lstrip("/"))
         entry = found.setdefault(path, {"path": path, "type": "dovecot", "services": [], "reachable": None})
         entry["services"].append(listener["service"])
+    deadline = time.monotonic() + SOCKET_BUDGET
     for entry in found.values():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break  # reachable stays null: not probed within the budget
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        probe.settimeout(2)
+        probe.settimeout(min(SOCKET_TIMEOUT, left))
         try:
             probe.connect(entry["path"])
             entry["reachable"] = True
-        except (IOError, OSError):
+        except (IOError, OSError, ValueError):
             entry["reachable"] = False
         finally:
             probe.close()
     return list(found.values())
+
+
+def openssl_version(openssl):
+    """The OpenSSL library version, "3.5.1" (the "Library:" part when the command reports both)."""
+    if not openssl:
+        return None
+    rc, out, _err = _command([openssl, "version"])
+    match = OPENSSL_VERSION_RE.search(out) if rc == 0 else None
+    return match.group(1) if match else None
+
+
+def map_types(postconf, config_dir):
+    """Lookup table types of this Postfix (postconf -m), sorted."""
+    rc, out, _err = _command([postconf, "-c", config_dir, "-m"])
+    return sorted(out.split()) if rc == 0 else []
+
+
+def resolver(info):
+    """resolv.conf as the smtp client sees it: chrooted, it reads the copy below queue_directory."""
+    chrooted = any(
+        svc["name"] == "smtp" and svc["type"] == "unix" and svc.get("chroot") == "y" for svc in info["services"]
+    )
+    chroot_copy = os.path.join(info.get("queue_directory") or "/var/spool/postfix", "etc/resolv.conf")
+    path = chroot_copy if chrooted and os.path.isfile(chroot_copy) else RESOLV_CONF
+    facts = {"path": path, "nameservers": []}
+    try:
+        with open(path, "r", errors="replace") as handle:
+            text = handle.read(65536)
+    except (IOError, OSError) as exc:
+        facts["error"] = str(exc)
+        return facts
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] == "nameserver":
+            facts["nameservers"].append(fields[1])
+    return facts
 
 
 def main():
@@ -639,12 +838,15 @@ def main():
     config_dir = module.params["config_dir"]
     if not os.path.isdir(config_dir):
         module.fail_json(msg="config_dir %s is not a directory" % config_dir)
+    check_config_files(module, config_dir)
     postconf = module.get_bin_path("postconf", opt_dirs=POSTCONF_DIRS)
     warnings = []
     # Every external command below is independent of the others at its stage: `postfix status`
     # and the four postconf reads start together, then openssl for every certificate and key.
     with ThreadPoolExecutor(max_workers=8) as pool:
         running = pool.submit(postfix_running, module, config_dir) if postconf else None
+        openssl = pool.submit(openssl_version, module.get_bin_path("openssl"))
+        maps = pool.submit(map_types, postconf, config_dir) if postconf else None
         if postconf:
             defaults, main_params, services = read_with_postconf(module, postconf, config_dir, pool)
             source, defaults_source = "postconf", "postconf"
@@ -663,17 +865,21 @@ def main():
         info["defaults_source"] = defaults_source
         entries = info["certificate_files"]
         if module.params["inspect_certificates"]:
-            openssl = module.get_bin_path("openssl")
-            certificates = inspect_certificates(module, openssl, entries, info["myhostname"], pool)
+            certificates = inspect_certificates(module.get_bin_path("openssl"), entries, info["myhostname"], pool)
         else:
-            certificates = [dict(entry) for entry in entries]
-        info["running"] = running.result() if running else None
+            certificates = [_blank_facts(entry) for entry in entries]
+        info["running"], status_warning = running.result() if running else (None, None)
+        if status_warning:
+            warnings.append(status_warning)
     info["certificates"] = certificates
-    info["fingerprints"] = fingerprints(info, config_dir, module.params["fingerprint"])
+    info["fingerprints"], info["fingerprint_errors"] = fingerprints(info, config_dir, module.params["fingerprint"])
     info["sasl_sockets"] = sasl_sockets(info)
+    info["openssl_version"] = openssl.result()
+    info["map_types"] = maps.result() if maps else []
+    info["resolver"] = resolver(info)
     for warning in warnings:
-        module.warn(warning)
-    module.exit_json(changed=False, postfix_info=info)
+        module.warn(_bounded_io.json_safe(warning))
+    module.exit_json(changed=False, postfix_info=_bounded_io.json_safe(info))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,464 @@
+# Copyright (c) mailsec.postfix contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""postfix_info on hostile paths and values, with the real postconf and openssl (issue 17, items 2, 6, 13).
+
+Every run is the module as Ansible runs it: a separate Python process, here with a
+hard limit of HARD_LIMIT seconds, so a hang fails the test instead of stalling the
+suite. "Returns within seconds" is asserted as at most WITHIN seconds of wall time
+on this (shared, loaded) machine; a normal run takes about one second.
+"""
+
+import contextlib
+import datetime
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from ansible_collections.mailsec.postfix.plugins.filter.tls_findings import tls_findings
+
+POSTCONF = "/usr/sbin/postconf"
+MASTER_CF = "/etc/postfix/master.cf"
+pytestmark = pytest.mark.skipif(
+    not (os.path.exists(POSTCONF) and os.path.exists(MASTER_CF)), reason="Postfix (postconf) is not installed"
+)
+
+HARD_LIMIT = 90
+WITHIN = 15
+HOST = "mx.example.org"
+
+
+def run_info(args, tmp_path):
+    """(result dict, seconds) of one postfix_info run in its own process."""
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    # The same import path as this test: the collections root conftest.py put on sys.path.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "ansible_collections.mailsec.postfix.plugins.modules.postfix_info", str(args_file)],
+        capture_output=True,
+        timeout=HARD_LIMIT,
+        env=env,
+        check=False,
+    )
+    elapsed = time.monotonic() - start
+    try:
+        result = json.loads(proc.stdout)
+    except ValueError:
+        pytest.fail("no JSON result (rc=%s): %r %r" % (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:]))
+    return result, elapsed
+
+
+def _name(common_name):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def write_cert(directory, stem, *, key=None, days_from=-1, days_to=365, names=(HOST,)):
+    """PEM certificate and key files (self-signed) valid from now+days_from to now+days_to."""
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(names[0]))
+        .issuer_name(_name(names[0]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + datetime.timedelta(days=days_from))
+        .not_valid_after(now + datetime.timedelta(days=days_to))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = os.path.join(str(directory), stem + ".crt")
+    key_path = os.path.join(str(directory), stem + ".key")
+    with open(cert_path, "wb") as handle:
+        handle.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as handle:
+        handle.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    os.chmod(key_path, 0o600)
+    return cert_path, key_path
+
+
+def make_config(tmp_path, main_extra="", master_extra=""):
+    conf = tmp_path / "postfix"
+    conf.mkdir()
+    (conf / "main.cf").write_text("myhostname = %s\nsmtpd_tls_security_level = may\n%s" % (HOST, main_extra))
+    shutil.copy(MASTER_CF, str(conf / "master.cf"))
+    if master_extra:
+        with open(str(conf / "master.cf"), "a") as handle:
+            handle.write(master_extra)
+    return str(conf)
+
+
+def cert_config(tmp_path, cert, key):
+    return make_config(tmp_path, "smtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\n" % (cert, key))
+
+
+def only_certificate(result):
+    assert not result.get("failed"), result
+    (cert,) = result["postfix_info"]["certificates"]
+    return cert
+
+
+def assert_unreadable(result, elapsed, *words):
+    """The certificate is reported unreadable (with every fact key present) and becomes cert_unreadable."""
+    assert elapsed < WITHIN, elapsed
+    cert = only_certificate(result)
+    for word in words:
+        assert word in cert["error"], cert["error"]
+    assert cert["public_key"] is None
+    assert {"subject", "not_after", "days_left", "key_matches", "key_bits", "sans"} <= set(cert)
+    findings = tls_findings(result["postfix_info"])
+    assert [f["service"] for f in findings if f["id"] == "cert_unreadable"] == ["smtp"]
+    return cert
+
+
+# ------------------------------------------------------------------ special files as certificate or key
+
+
+@pytest.fixture
+def good_pair(tmp_path):
+    return write_cert(tmp_path, "good")
+
+
+def test_certificate_dev_zero_is_reported_not_read(tmp_path):
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, "/dev/zero", "/dev/zero")}, tmp_path)
+    assert_unreadable(result, elapsed, "/dev/zero", "character device")
+    assert result["postfix_info"]["fingerprints"]["/dev/zero"] is None
+    assert "character device" in result["postfix_info"]["fingerprint_errors"]["/dev/zero"]
+
+
+def test_certificate_fifo_without_writer_is_reported_not_opened(tmp_path, good_pair):
+    fifo = str(tmp_path / "cert.fifo")
+    os.mkfifo(fifo)
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, fifo, good_pair[1])}, tmp_path)
+    assert_unreadable(result, elapsed, fifo, "FIFO")
+
+
+def test_key_dev_zero_is_reported_as_a_key_problem(tmp_path, good_pair):
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, good_pair[0], "/dev/zero")}, tmp_path)
+    cert = assert_unreadable(result, elapsed, "key file /dev/zero", "character device")
+    # The certificate itself was still read.
+    assert cert["sans"] == [HOST]
+
+
+def test_key_fifo_is_reported_as_a_key_problem(tmp_path, good_pair):
+    fifo = str(tmp_path / "key.fifo")
+    os.mkfifo(fifo)
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, good_pair[0], fifo)}, tmp_path)
+    assert_unreadable(result, elapsed, "key file", "FIFO")
+
+
+def test_chain_files_with_dev_zero_and_fifo(tmp_path, good_pair):
+    fifo = str(tmp_path / "chain.fifo")
+    os.mkfifo(fifo)
+    conf = make_config(tmp_path, "smtpd_tls_chain_files = /dev/zero, %s\n" % fifo)
+    result, elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert elapsed < WITHIN, elapsed
+    errors = sorted(c["error"] for c in result["postfix_info"]["certificates"])
+    assert len(errors) == 2 and "character device" in errors[0] and "FIFO" in errors[1], errors
+
+
+def test_certificate_directory_is_reported(tmp_path, good_pair):
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, str(tmp_path), good_pair[1])}, tmp_path)
+    assert_unreadable(result, elapsed, "a directory")
+
+
+def test_certificate_symlink_loop_is_reported(tmp_path, good_pair):
+    loop_a, loop_b = str(tmp_path / "loop-a.pem"), str(tmp_path / "loop-b.pem")
+    os.symlink(loop_b, loop_a)
+    os.symlink(loop_a, loop_b)
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, loop_a, good_pair[1])}, tmp_path)
+    assert_unreadable(result, elapsed, "symlink loop")
+
+
+def test_missing_certificate_reports_cert_unreadable_with_every_fact_null(tmp_path, good_pair):
+    """Item 13's trigger: the entry must carry public_key (null), or the role's records crash."""
+    missing = str(tmp_path / "missing.crt")
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, missing, good_pair[1])}, tmp_path)
+    cert = assert_unreadable(result, elapsed, missing, "No such file")
+    assert [cert[k] for k in ("subject", "days_left", "expired", "key_matches")] == [None, None, None, None]
+
+
+def test_missing_key_is_reported(tmp_path, good_pair):
+    missing = str(tmp_path / "missing.key")
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, good_pair[0], missing)}, tmp_path)
+    assert_unreadable(result, elapsed, "key file", "No such file")
+
+
+# ------------------------------------------------------------------ big, garbage and malformed content
+
+
+def test_large_non_pem_file_is_refused_by_size(tmp_path, good_pair):
+    big = tmp_path / "big.crt"
+    big.write_bytes(os.urandom(4 * 1024 * 1024))
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, str(big), good_pair[1])}, tmp_path)
+    assert_unreadable(result, elapsed, "4194304 bytes", "more than")
+
+
+def test_large_text_below_the_limit_is_not_handed_to_openssl(tmp_path, good_pair):
+    """A 1 MB non-PEM text took openssl x509 4.5 s (quadratic); it must not reach openssl at all."""
+    text = tmp_path / "text.crt"
+    text.write_text(("A" * 1023 + "\n") * 1000)
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, str(text), good_pair[1])}, tmp_path)
+    assert_unreadable(result, elapsed, "holds no PEM certificate")
+
+
+def test_leaf_after_a_large_preamble_is_still_read(tmp_path, good_pair):
+    chain = tmp_path / "preamble.crt"
+    with open(good_pair[0]) as handle:
+        chain.write_text("# comment\n" * 50000 + handle.read())
+    result, _elapsed = run_info({"config_dir": cert_config(tmp_path, str(chain), good_pair[1])}, tmp_path)
+    cert = only_certificate(result)
+    assert "error" not in cert and cert["key_matches"] is True and cert["sans"] == [HOST]
+
+
+def test_binary_garbage_certificate(tmp_path, good_pair):
+    garbage = tmp_path / "garbage.crt"
+    garbage.write_bytes(bytes(range(256)) * 64)
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, str(garbage), good_pair[1])}, tmp_path)
+    assert_unreadable(result, elapsed, "holds no PEM certificate")
+
+
+def test_corrupt_base64_in_certificate(tmp_path, good_pair):
+    with open(good_pair[0]) as handle:
+        lines = handle.read().splitlines()
+    lines[3] = "A" * len(lines[3])
+    corrupt = tmp_path / "corrupt.crt"
+    corrupt.write_text("\n".join(lines) + "\n")
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, str(corrupt), good_pair[1])}, tmp_path)
+    cert = assert_unreadable(result, elapsed)
+    assert cert["error"]  # openssl's own reason
+
+
+def test_certificate_with_a_private_key_only(tmp_path, good_pair):
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, good_pair[1], good_pair[1])}, tmp_path)
+    assert_unreadable(result, elapsed, "holds no PEM certificate")
+
+
+def test_encrypted_key_does_not_prompt(tmp_path, good_pair):
+    encrypted = str(tmp_path / "enc.key")
+    subprocess.run(
+        ["openssl", "pkey", "-in", good_pair[1], "-aes256", "-passout", "pass:secret", "-out", encrypted],
+        check=True,
+        capture_output=True,
+    )
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, good_pair[0], encrypted)}, tmp_path)
+    assert elapsed < WITHIN
+    cert = only_certificate(result)
+    assert cert["key_matches"] is None and "error" not in cert
+
+
+# ------------------------------------------------------------------ certificates that parse but are wrong
+
+
+def test_expired_certificate(tmp_path):
+    cert, key = write_cert(tmp_path, "expired", days_from=-400, days_to=-3)
+    result, _elapsed = run_info({"config_dir": cert_config(tmp_path, cert, key)}, tmp_path)
+    facts = only_certificate(result)
+    assert facts["expired"] is True and facts["days_left"] < 0 and facts["not_yet_valid"] is False
+    expiring = [f for f in tls_findings(result["postfix_info"]) if f["id"] == "cert_expiring"]
+    assert [f["severity"] for f in expiring] == ["high"]
+
+
+def test_not_yet_valid_certificate(tmp_path):
+    cert, key = write_cert(tmp_path, "future", days_from=30, days_to=400)
+    result, _elapsed = run_info({"config_dir": cert_config(tmp_path, cert, key)}, tmp_path)
+    facts = only_certificate(result)
+    assert facts["not_yet_valid"] is True and facts["expired"] is False
+    assert facts["not_before"] > datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_key_of_another_certificate(tmp_path):
+    cert, _key = write_cert(tmp_path, "one")
+    _cert, other_key = write_cert(tmp_path, "two")
+    result, _elapsed = run_info({"config_dir": cert_config(tmp_path, cert, other_key)}, tmp_path)
+    assert only_certificate(result)["key_matches"] is False
+    assert [f["id"] for f in tls_findings(result["postfix_info"]) if f["id"] == "cert_key_mismatch"]
+
+
+def test_weak_rsa_1024_certificate_is_read_and_flagged(tmp_path):
+    cert, key = write_cert(tmp_path, "weak", key=rsa.generate_private_key(65537, 1024))
+    result, _elapsed = run_info({"config_dir": cert_config(tmp_path, cert, key)}, tmp_path)
+    facts = only_certificate(result)
+    assert (facts["key_type"], facts["key_bits"], facts["key_matches"]) == ("RSA", 1024, True)
+    assert [f["severity"] for f in tls_findings(result["postfix_info"]) if f["id"] == "weak_key"] == ["high"]
+
+
+# ------------------------------------------------------------------ fingerprint paths
+
+
+def test_fingerprint_dev_zero_without_certificate_inspection(tmp_path):
+    conf = make_config(tmp_path)
+    result, elapsed = run_info(
+        {"config_dir": conf, "fingerprint": ["/dev/zero"], "inspect_certificates": False}, tmp_path
+    )
+    assert elapsed < WITHIN, elapsed
+    info = result["postfix_info"]
+    assert info["fingerprints"]["/dev/zero"] is None
+    assert "character device" in info["fingerprint_errors"]["/dev/zero"]
+    assert info["fingerprints"][os.path.join(conf, "main.cf")]  # the rest is still fingerprinted
+
+
+def test_fingerprint_fifo_directory_loop_and_missing(tmp_path):
+    conf = make_config(tmp_path)
+    fifo = str(tmp_path / "fp.fifo")
+    os.mkfifo(fifo)
+    loop = str(tmp_path / "fp-loop")
+    os.symlink(loop, loop)
+    missing = str(tmp_path / "missing")
+    result, elapsed = run_info({"config_dir": conf, "fingerprint": [fifo, str(tmp_path), loop, missing]}, tmp_path)
+    assert elapsed < WITHIN, elapsed
+    errors = result["postfix_info"]["fingerprint_errors"]
+    assert "FIFO" in errors[fifo]
+    assert "a directory" in errors[str(tmp_path)]
+    assert "symlink loop" in errors[loop]
+    assert "No such file" in errors[missing]
+    assert [result["postfix_info"]["fingerprints"][p] for p in (fifo, str(tmp_path), loop, missing)] == [None] * 4
+
+
+# ------------------------------------------------------------------ main.cf and master.cf themselves
+
+
+@pytest.mark.parametrize("name", ["main.cf", "master.cf"])
+def test_config_file_fifo_fails_fast_naming_it(tmp_path, name):
+    conf = make_config(tmp_path)
+    path = os.path.join(conf, name)
+    os.unlink(path)
+    os.mkfifo(path)
+    result, elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert elapsed < WITHIN, elapsed
+    assert result["failed"] is True
+    assert path in result["msg"] and "FIFO" in result["msg"]
+
+
+def test_main_cf_directory_is_named_as_such(tmp_path):
+    conf = make_config(tmp_path)
+    os.unlink(os.path.join(conf, "main.cf"))
+    os.mkdir(os.path.join(conf, "main.cf"))
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert result["failed"] is True and "main.cf is a directory" in result["msg"]
+
+
+def test_main_cf_symlink_loop(tmp_path):
+    conf = make_config(tmp_path)
+    path = os.path.join(conf, "main.cf")
+    os.unlink(path)
+    os.symlink(path, path)
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert result["failed"] is True and "symlink loop" in result["msg"]
+
+
+def test_symlinked_main_cf_is_followed(tmp_path):
+    conf = make_config(tmp_path, "smtpd_tls_auth_only = yes\n")
+    real = str(tmp_path / "real-main.cf")
+    shutil.move(os.path.join(conf, "main.cf"), real)
+    os.symlink(real, os.path.join(conf, "main.cf"))
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert result["postfix_info"]["main"]["smtpd_tls_auth_only"] == "yes"
+
+
+def test_huge_main_cf_returns(tmp_path):
+    """14 MB of comments and 100,000 parameters: postconf takes ~2.5 s here; nothing is quadratic."""
+    body = "".join("# padding comment line %d .........................\n" % i for i in range(200000))
+    body += "".join("custom_param_%d = value%d\n" % (i, i) for i in range(100000))
+    conf = make_config(tmp_path, body + "smtpd_tls_auth_only = yes\n")
+    result, elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert not result.get("failed"), result.get("msg")
+    assert elapsed < 4 * WITHIN, elapsed
+    assert result["postfix_info"]["main"]["smtpd_tls_auth_only"] == "yes"
+
+
+# ------------------------------------------------------------------ values as Postfix reads them
+
+
+def test_nbsp_after_encrypt_in_master_cf_is_part_of_the_value(tmp_path):
+    conf = make_config(
+        tmp_path,
+        master_extra="submission inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\u00a0\n",
+    )
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    (submission,) = [lst for lst in result["postfix_info"]["listeners"] if lst["service"] == "submission"]
+    # postconf -P, the oracle, reports the NBSP as part of the value.
+    oracle = subprocess.run([POSTCONF, "-c", conf, "-P"], capture_output=True, check=True).stdout.decode()
+    assert "submission/inet/smtpd_tls_security_level = encrypt\u00a0\n" in oracle
+    assert submission["security_level"] == "encrypt\u00a0"
+    assert submission["tls_mandatory"] is False
+
+
+def test_nbsp_after_encrypt_in_main_cf_is_part_of_the_value(tmp_path):
+    conf = make_config(tmp_path, "smtp_tls_security_level = encrypt\u00a0\n")
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    info = result["postfix_info"]
+    assert info["main"]["smtp_tls_security_level"] == "encrypt\u00a0"
+    assert info["outbound"]["security_level"] == "encrypt\u00a0"
+
+
+def test_latin1_byte_in_a_value_is_returned_escaped(tmp_path):
+    conf = make_config(tmp_path)
+    with open(os.path.join(conf, "main.cf"), "ab") as handle:
+        handle.write(b"smtpd_banner = $myhostname ESMTP M\xe4il\n")
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert not result.get("failed"), result.get("msg")
+    assert result["postfix_info"]["main"]["smtpd_banner"] == "$myhostname ESMTP M\\xe4il"
+
+
+# ------------------------------------------------------------------ SASL socket paths
+
+
+def test_sasl_path_that_is_not_a_socket(tmp_path):
+    queue = tmp_path / "queue"
+    (queue / "private").mkdir(parents=True)
+    os.mkfifo(str(queue / "private" / "auth"))
+    conf = make_config(
+        tmp_path,
+        "queue_directory = %s\nsmtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+        "smtpd_sasl_path = private/auth\n" % queue,
+    )
+    result, elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert elapsed < WITHIN, elapsed
+    assert [s["reachable"] for s in result["postfix_info"]["sasl_sockets"]] == [False]
+
+
+def test_sasl_socket_that_never_accepts_is_bounded(tmp_path):
+    """A listener with a full backlog makes connect() wait; the probe gives up within its budget."""
+    queue = tmp_path / "queue"
+    (queue / "private").mkdir(parents=True)
+    path = str(queue / "private" / "auth")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(0)
+    fillers = []
+    try:
+        for _ in range(4):  # fill the backlog so the next connect blocks
+            filler = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            filler.setblocking(False)
+            with contextlib.suppress(OSError):
+                filler.connect(path)
+            fillers.append(filler)
+        conf = make_config(
+            tmp_path,
+            "queue_directory = %s\nsmtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+            "smtpd_sasl_path = private/auth\n" % queue,
+        )
+        result, elapsed = run_info({"config_dir": conf}, tmp_path)
+    finally:
+        for filler in fillers:
+            filler.close()
+        server.close()
+    assert elapsed < WITHIN, elapsed
+    assert [s["reachable"] for s in result["postfix_info"]["sasl_sockets"]] == [False]
