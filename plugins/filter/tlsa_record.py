@@ -13,7 +13,7 @@ from ansible_collections.mailsec.postfix.plugins.module_utils._dns_records impor
 )
 
 
-def tlsa_record(pem, *, usage=3, selector=1, matching=1, host=None, port=25, ttl=None, protocol="tcp"):
+def tlsa_record(pem, *, usage=3, selector=1, matching=1, host=None, port=25, ttl=None, protocol="tcp", weak_key="fail"):
     """TLSA record data, or the full zone line when ``host`` is given."""
     try:
         return _tlsa_record(
@@ -25,6 +25,7 @@ def tlsa_record(pem, *, usage=3, selector=1, matching=1, host=None, port=25, ttl
             port=port,
             ttl=ttl,
             protocol=protocol,
+            weak_key=weak_key,
         )
     except DnsRecordError as exc:
         raise AnsibleFilterError(f"tlsa_record: {exc}") from exc

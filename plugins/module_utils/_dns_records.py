@@ -33,6 +33,7 @@ try:
     from cryptography import x509
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 except ImportError:
     HAS_CRYPTOGRAPHY = False
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
@@ -251,11 +252,45 @@ def _load_pem(pem):
     )
 
 
+# The same floor as the weak_key finding: RSA below 2048 bits and elliptic curves below
+# 256 bits are breakable or deprecated; DSA is gone from TLS 1.3 and from Postfix's advice.
+MIN_RSA_BITS = 2048
+MIN_EC_BITS = 256
+WEAK_KEY_CHOICES = ("fail", "omit")
+
+
+def weak_key_reason(public_key):
+    """Why a public key is too weak to publish in a TLSA record, or None when it is not."""
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
+        return f"the key is RSA-{public_key.key_size}; RSA keys below {MIN_RSA_BITS} bits are breakable"
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.key_size < MIN_EC_BITS:
+        return (
+            f"the key is on the {public_key.curve.name} curve ({public_key.curve.key_size} bits); "
+            f"curves below {MIN_EC_BITS} bits are too weak"
+        )
+    if isinstance(public_key, dsa.DSAPublicKey):
+        return f"the key is DSA-{public_key.key_size}; DSA is obsolete (TLS 1.3 has no DSA signatures)"
+    return None
+
+
+def _check_strength(public_key):
+    reason = weak_key_reason(public_key)
+    if reason:
+        raise DnsRecordError(
+            f"{reason}. A TLSA record would pin a key that must be replaced: issue an ECDSA P-256 or RSA-3072 "
+            "key and certificate, then publish the record for the new key"
+        )
+
+
 def tlsa_association_data(pem, selector=1, matching=1):
-    """The certificate association data of a TLSA record, as lower-case hex."""
+    """The certificate association data of a TLSA record, as lower-case hex.
+
+    A weak key (see weak_key_reason) is refused with DnsRecordError.
+    """
     selector = tlsa_selector(selector)
     matching = tlsa_matching_type(matching)
     cert, public_key = _load_pem(pem)
+    _check_strength(public_key)
     if selector == 0:
         if cert is None:
             raise DnsRecordError(
@@ -300,12 +335,20 @@ def tlsa_owner(host, port=25, protocol="tcp"):
     return f"_{port_number}._{protocol}.{name}"
 
 
-def tlsa_record(pem, *, usage=3, selector=1, matching=1, host=None, port=25, ttl=None, protocol="tcp"):
+def tlsa_record(pem, *, usage=3, selector=1, matching=1, host=None, port=25, ttl=None, protocol="tcp", weak_key="fail"):
     """TLSA record data, or the whole zone line when ``host`` is given.
 
     ``_25._tcp.mail.example.org. 3600 IN TLSA 3 1 1 <hex>`` (TTL column only
-    when ``ttl`` is given).
+    when ``ttl`` is given). A weak key raises DnsRecordError, or gives ``""``
+    with ``weak_key="omit"`` (for a list of keys where the weak ones are
+    reported elsewhere, as the weak_key finding).
     """
+    if weak_key not in WEAK_KEY_CHOICES:
+        raise DnsRecordError(f"weak_key must be one of {', '.join(WEAK_KEY_CHOICES)}, got {weak_key!r}")
+    if weak_key == "omit":
+        _require_cryptography()
+        if weak_key_reason(_load_pem(pem)[1]):
+            return ""
     if host is None or host == "":
         if ttl not in (None, ""):
             _ttl_field(ttl)  # still validate it, so mistakes surface early
