@@ -73,7 +73,7 @@ def module_env():
     env = dict(os.environ)
     roots = [p for p in env.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if p]
     roots.append(COLLECTIONS_ROOT)
-    env["PYTHONPATH"] = os.pathsep.join(roots + [env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([*roots, env.get("PYTHONPATH", "")])
     return env
 
 
@@ -564,10 +564,7 @@ def test_mastercf_absent_keeps_comment_lines_inside_the_service(confdir):
 def test_config_file_that_is_a_directory_says_so(confdir, module_name, file_name):
     os.remove(confdir / file_name)
     os.mkdir(confdir / file_name)
-    if module_name == "maincf":
-        result = main(confdir, {"biff": False})
-    else:
-        result = master(confdir, [SUBMISSION])
+    result = main(confdir, {"biff": False}) if module_name == "maincf" else master(confdir, [SUBMISSION])
     assert result["failed"]
     assert "is a directory" in result["msg"]
     assert "not found" not in result["msg"]
