@@ -141,6 +141,16 @@ def run_staged(postconf_path, files, commands, runner, *, shown_dir=None, tmp_pa
             shutil.rmtree(stage, ignore_errors=True)
 
 
+def postfix_for_check(module, pair_complete):
+    """Path of postfix(1) for `postfix -c STAGE check`, or None to skip that check.
+
+    It needs both files. It is skipped in check mode: besides checking, postfix
+    check creates missing queue directories, and check mode changes nothing."""
+    if not pair_complete or module.check_mode:
+        return None
+    return module.get_bin_path("postfix", opt_dirs=["/usr/sbin"])
+
+
 def _process_alive(pid):
     try:
         os.kill(pid, 0)

@@ -23,10 +23,27 @@ description:
     parameters are appended at the end of the file.
   - Before writing, the new C(main.cf) is staged next to the current
     C(master.cf) in a temporary directory and checked with
-    C(postconf -c STAGE -n), so a misspelt parameter name fails the task instead
-    of being ignored by Postfix.
-  - The file is replaced atomically and only when something changed; on failure
-    it stays as it was.
+    C(postconf -c STAGE -n) and C(postfix -c STAGE check), so a misspelt
+    parameter name fails the task instead of being ignored by Postfix.
+  - Values are checked too, for the parameters whose bad values Postfix would
+    notice only when a daemon starts (TLS security levels, booleans, numbers,
+    time units, sizes, TLS protocol lists, cipher grades, SASL security options):
+    for example V(message_size_limit=10M), V(smtpd_tls_auth_only=maybe) or
+    V(smtpd_tls_security_level=encrypted) fail with Postfix's own wording. A
+    value with C($name) is checked after Postfix expands it.
+  - Values are read as Postfix reads them: only ASCII white space separates or
+    trims, so a non-breaking space pasted after V(encrypt) is part of the value.
+  - The whole read-modify-write holds the lock that C(postconf -e) uses
+    (C(main.cf.tmp)), so concurrent runs of this module, and C(postconf -e), do
+    not lose each other's edits.
+  - The file is replaced atomically and only when something changed: the new
+    content is written to a temporary file, flushed to disk and given its owner,
+    mode and other requested attributes before it is renamed over C(main.cf), so
+    any failure leaves the file as it was. A symbolic link is kept and its target
+    is edited. Bytes that are not UTF-8 are kept as they are.
+  - Inline credentials (for example C(static:user:password) in
+    C(smtp_sasl_password_maps)) are redacted in the returned diff and in error
+    messages.
 author:
   - mailsec.postfix contributors (@mailsec)
 options:
@@ -47,9 +64,13 @@ options:
     default: /etc/postfix
   validate:
     description:
-      - Ask the installed Postfix (C(postconf -c STAGE -n)) whether it knows every
-        parameter this task sets, before writing.
-      - When C(postconf) is not installed the check is skipped with a warning.
+      - Ask the installed Postfix (C(postconf -c STAGE -n), C(postfix -c STAGE check))
+        whether it knows every parameter this task sets and accepts the new file,
+        and check the values of the parameters in the module's type table, before
+        writing.
+      - C(postfix check) is skipped in check mode (it may create missing queue
+        directories) and when the directory has no C(master.cf).
+      - When C(postconf) is not installed the Postfix checks are skipped with a warning.
     type: bool
     default: true
   allow_unknown:
@@ -80,6 +101,9 @@ attributes:
     platforms: posix
 notes:
   - Postfix reads C(main.cf) changes only after C(postfix reload).
+  - When the final rename is refused (a C(main.cf) bind-mounted into a container),
+    the task fails with the file unchanged unless O(unsafe_writes=true), which
+    writes the file in place instead.
 seealso:
   - module: mailsec.postfix.mastercf
   - name: postconf(5)
@@ -198,8 +222,7 @@ def validate_with_postconf(module, config_dir, before, new_text, *, params, rend
         return
     master_path = os.path.join(config_dir, "master.cf")
     master_text = _filewrite.read_text(module, master_path, "master.cf") if os.path.isfile(master_path) else None
-    # postfix check needs master.cf; without one only postconf can judge.
-    postfix = module.get_bin_path("postfix", opt_dirs=["/usr/sbin"]) if master_text is not None else None
+    postfix = _postfix_stage.postfix_for_check(module, master_text is not None)
     expanded = sorted(
         name
         for name, text in rendered.items()

@@ -27,9 +27,20 @@ description:
     silently attached by Postfix to the service above it; the module refuses to
     edit such a file and says which line to fix.
   - Before writing, the new C(master.cf) is staged beside the current
-    C(main.cf) and read back with C(postconf -c STAGE -M) and C(-P); the task
-    fails when Postfix warns about it (for example an override name that is not
-    a Postfix parameter) or lists the services differently than intended.
+    C(main.cf) and read back with C(postconf -c STAGE -M) and C(-P), then checked
+    with C(postfix -c STAGE check); the task fails when Postfix warns about it
+    (for example an override name that is not a Postfix parameter) or lists the
+    services differently than intended.
+  - Override values are checked as in M(mailsec.postfix.maincf) (TLS security
+    levels, booleans, numbers, time units and the other typed parameters), after
+    C($name) expansion where they refer to another parameter.
+  - C(-o) overrides belong in O(services[].options); O(services[].args) holding
+    C(-o) before the command's first operand is refused.
+  - Removing a service keeps the comment lines inside its entry.
+  - The read-modify-write holds the lock that C(postconf -M -e) and C(-P -e) use
+    (C(master.cf.tmp)); the file is replaced as M(mailsec.postfix.maincf)
+    replaces C(main.cf) (attributes before the rename, symlinks kept, foreign
+    bytes kept, secrets redacted in the diff).
 author:
   - mailsec.postfix contributors (@mailsec)
 options:
@@ -83,6 +94,7 @@ options:
           - Further command arguments other than C(-o) overrides (for example
             V(flags=Rq) and V(argv=...) of a pipe service). When given, they
             replace the existing ones and are written after the overrides.
+          - A C(-o) before the first operand is refused; use O(services[].options).
         type: list
         elements: str
       options:
@@ -112,8 +124,11 @@ options:
     default: /etc/postfix
   validate:
     description:
-      - Check the new C(master.cf) with the installed Postfix before writing.
-      - When C(postconf) is not installed the check is skipped with a warning.
+      - Check the new C(master.cf) with the installed Postfix, and the override
+        values against the module's type table, before writing.
+      - C(postfix check) is skipped in check mode (it may create missing queue
+        directories) and when the directory has no C(main.cf).
+      - When C(postconf) is not installed the Postfix checks are skipped with a warning.
     type: bool
     default: true
   backup:
@@ -136,6 +151,8 @@ attributes:
     platforms: posix
 notes:
   - Postfix reads C(master.cf) changes only after C(postfix reload).
+  - When the final rename is refused (a bind-mounted C(master.cf)), the task fails
+    with the file unchanged unless O(unsafe_writes=true).
 seealso:
   - module: mailsec.postfix.maincf
   - name: master(5)
@@ -344,7 +361,7 @@ def validate_with_postconf(module, config_dir, before, after, specs):
     def runner(args):
         return module.run_command(args, encoding="utf-8", errors="surrogateescape")
 
-    postfix = module.get_bin_path("postfix", opt_dirs=["/usr/sbin"]) if main_text else None
+    postfix = _postfix_stage.postfix_for_check(module, bool(main_text))
     expanded = any(
         spec.state != "absent" and any(t is not None and _param_types.has_expansion(t) for t in spec.rendered.values())
         for spec in specs

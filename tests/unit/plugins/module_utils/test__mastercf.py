@@ -302,3 +302,53 @@ def test_unbalanced_brace_in_file_names_the_service():
     text = "s inet n - y - - smtpd\n  -o { a = b\n"
     with pytest.raises(_mastercf.MasterCfError, match=r"service s/inet: unbalanced '\{'"):
         _mastercf.edit(text, [{"name": "s", "options": {"a": 1}}])
+
+
+def test_orphan_under_several_commented_services_is_reported_once_and_blamed_on_the_nearest():
+    text = (
+        "smtp      inet  n       -       y       -       -       smtpd\n"
+        "#submission inet n       -       y       -       -       smtpd\n"
+        "#  -o syslog_name=postfix/submission\n"
+        "#smtps     inet  n       -       y       -       -       smtpd\n"
+        "#  -o syslog_name=postfix/smtps\n"
+        "#628       inet  n       -       y       -       -       qmqpd\n"
+        "  -o smtpd_tls_security_level=encrypt\n"
+        "  -o smtpd_sasl_auth_enable=yes\n"
+    )
+    problems = _mastercf.find_orphaned_overrides(text)
+    assert len(problems) == 1
+    assert "'628 inet' (line 6)" in problems[0]
+    assert "line 7" in problems[0]
+    assert "smtp/inet" in problems[0]
+
+
+@pytest.mark.parametrize("tail", ["  -o\n", "  -o syslog_name\n", "  -o {syslog_name}\n"])
+def test_bare_o_in_the_edited_service_is_a_clear_error(tail):
+    text = "submission inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n" + tail
+    with pytest.raises(_mastercf.MasterCfError, match=r"service submission/inet: a bare '-o'"):
+        _mastercf.edit(text, [{"name": "submission", "options": {"syslog_name": "x"}}])
+
+
+@pytest.mark.parametrize("args", [["-o", "a=b"], ["-oa=b"], ["-v", "-o", "a=b"]])
+def test_o_before_the_first_operand_in_args_points_to_options(args):
+    with pytest.raises(_values.ConfigValueError, match="put them in options"):
+        _mastercf.check_services([{"name": "x", "command": "smtpd", "args": args}])
+
+
+def test_o_after_the_first_operand_belongs_to_the_command():
+    spec = _mastercf.check_services([{"name": "x", "type": "unix", "command": "pipe", "args": ["argv=/bin/f", "-o"]}])
+    assert spec[0].args == ["argv=/bin/f", "-o"]
+
+
+def test_absent_keeps_comments_inside_the_service_block():
+    text = (
+        "smtp inet n - y - - smtpd\nrelay unix - - n - - smtp\n# keep\n  -o syslog_name=x\n\nlast unix - - n - - smtp\n"
+    )
+    result = _mastercf.edit(text, [{"name": "relay", "type": "unix", "state": "absent"}])
+    assert result.text == "smtp inet n - y - - smtpd\n# keep\n\nlast unix - - n - - smtp\n"
+
+
+def test_non_breaking_space_does_not_separate_master_cf_words():
+    service = _mastercf.parse("s inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\u00a0\n").services()[0]
+    view = _mastercf.analyse(service)
+    assert view.options[0].value == "encrypt\u00a0"

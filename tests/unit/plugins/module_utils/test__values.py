@@ -90,3 +90,26 @@ def test_same_meaning_none():
 )
 def test_braces_balanced(text, balanced):
     assert _values.braces_balanced(text) is balanced
+
+
+@pytest.mark.parametrize(
+    ("current", "desired", "same"),
+    [
+        ("encrypt\u00a0", "encrypt", False),  # Postfix keeps U+00A0 in the value
+        ("encrypt ", "encrypt", True),
+        ("encrypt\t", "encrypt", True),
+        ("a\u2003b", "a b", False),
+        ("yes\r", True, True),
+    ],
+)
+def test_only_ascii_white_space_separates_or_trims(current, desired, same):
+    assert _values.same_meaning(current, desired) is same
+
+
+def test_list_tokens_split_on_ascii_white_space_only():
+    assert _values.list_tokens("a,\u00a0b c") == ["a", "\u00a0b", "c"]
+    assert _values.split_words(" a\u00a0 b\t") == ["a\u00a0", "b"]
+
+
+def test_render_keeps_non_ascii_white_space():
+    assert _values.render_value("p", " encrypt\u00a0 ") == "encrypt\u00a0"
