@@ -25,7 +25,6 @@ import os
 import re
 import signal
 import stat
-import sys
 import tempfile
 import time
 
@@ -61,7 +60,7 @@ def exit_cleanly_on_sigterm():
     """Turn SIGTERM into SystemExit, so that finally blocks remove temporary files."""
 
     def handler(signum, _frame):
-        sys.exit(128 + signum)
+        raise SystemExit(128 + signum)
 
     with contextlib.suppress(ValueError):  # not in the main thread
         signal.signal(signal.SIGTERM, handler)

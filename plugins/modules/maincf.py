@@ -27,16 +27,16 @@ description:
     parameter name fails the task instead of being ignored by Postfix.
   - Values are checked too, for the parameters whose bad values Postfix would
     notice only when a daemon starts (TLS security levels, booleans, numbers,
-    time units, sizes, TLS protocol lists, cipher grades, SASL security options):
+    time units, sizes, TLS protocol lists, cipher grades, SASL security options);
     for example V(message_size_limit=10M), V(smtpd_tls_auth_only=maybe) or
     V(smtpd_tls_security_level=encrypted) fail with Postfix's own wording. A
     value with C($name) is checked after Postfix expands it.
-  - Values are read as Postfix reads them: only ASCII white space separates or
+  - Values are read as Postfix reads them, where only ASCII white space separates or
     trims, so a non-breaking space pasted after V(encrypt) is part of the value.
   - The whole read-modify-write holds the lock that C(postconf -e) uses
     (C(main.cf.tmp)), so concurrent runs of this module, and C(postconf -e), do
     not lose each other's edits.
-  - The file is replaced atomically and only when something changed: the new
+  - The file is replaced atomically and only when something changed; the new
     content is written to a temporary file, flushed to disk and given its owner,
     mode and other requested attributes before it is renamed over C(main.cf), so
     any failure leaves the file as it was. A symbolic link is kept and its target
