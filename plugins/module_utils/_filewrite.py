@@ -172,9 +172,14 @@ def locked(module, path, timeout=LOCK_TIMEOUT_SECONDS):
 
 
 def make_diff(path, before, after):
+    shown_before = displayable(before)
+    shown_after = displayable(after)
+    if shown_before == shown_after and before != after:
+        # Only a redacted secret differs: say so, so the diff still shows a change.
+        shown_after += "# (mailsec.postfix: a redacted secret changed)\n"
     return {
-        "before": displayable(before),
-        "after": displayable(after),
+        "before": shown_before,
+        "after": shown_after,
         "before_header": "%s (before)" % path,
         "after_header": "%s (after)" % path,
     }

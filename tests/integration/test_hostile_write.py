@@ -604,6 +604,16 @@ def test_maincf_diff_redacts_the_old_secret_and_inline_tables(confdir):
 
 
 @needs_postfix
+def test_changed_secret_still_shows_as_a_difference_in_the_diff(confdir):
+    main(confdir, {"smtp_sasl_password_maps": "static:u:old-%s" % SECRET})
+    result = main(confdir, {"smtp_sasl_password_maps": "static:u:new-%s" % SECRET})
+    assert result["changed"] is True
+    assert SECRET not in json.dumps(result)
+    assert result["diff"]["before"] != result["diff"]["after"]
+    assert "a redacted secret changed" in result["diff"]["after"]
+
+
+@needs_postfix
 def test_mastercf_diff_redacts_credentials_in_overrides(confdir):
     service = dict(
         SUBMISSION,
