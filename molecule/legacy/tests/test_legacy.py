@@ -145,3 +145,20 @@ def test_testssl_after_nothing_high_or_critical_and_name_matches(after_scan, por
     trust = [e["finding"] for id_, e in after[port].items() if id_.startswith("cert_trust")]
     assert trust, sorted(after[port])
     assert all("Ok via SAN" in t or "Ok via CN" in t for t in trust), trust
+
+
+STALL_LIMIT_S = 20
+
+
+def _role_task_durations(playbook):
+    records = _load(f"task-durations-{playbook}.json")
+    return [r for r in records if r["role"].endswith("postfix_hardening")]
+
+
+def test_first_converge_on_a_running_dovecot_has_no_stalled_task():
+    """prepare.yml's role run is the first converge of a server whose Dovecot already serves
+    private/auth and gained a user after it started; it once waited 90 s on a Dovecot stop."""
+    first = _role_task_durations("prepare")
+    assert any(r["task"] == "Reload dovecot" for r in first), "the Dovecot handler did not run"
+    slow = [r for r in first if r["seconds"] > STALL_LIMIT_S]
+    assert not slow, f"tasks over {STALL_LIMIT_S} s: {slow}"
