@@ -89,7 +89,9 @@ def run_process(name, args, check_mode=False, timeout=300):
 
 
 def postconf(confdir, *args):
-    out = subprocess.run([POSTCONF, "-c", str(confdir), *args], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [POSTCONF, "-c", str(confdir), *args], capture_output=True, text=True, errors="surrogateescape", check=True
+    )
     return out.stdout
 
 
@@ -985,3 +987,30 @@ def test_empty_params_change_nothing(confdir):
     assert result["changed"] is False
     assert snapshot(confdir) == before
     assert leftovers(confdir) == []
+
+
+@needs_postfix
+@pytest.mark.parametrize(
+    ("content", "label"),
+    [
+        (b"", "empty file"),
+        (b"smtp      inet  n       -       y       -       -       smtpd", "no trailing newline"),
+        (b"smtp      inet  n       -       y       -       -       smtpd\r\n", "CRLF line end"),
+        (b"# K\xe4se\nsmtp      inet  n       -       y       -       -       smtpd\n", "Latin-1 comment"),
+        (
+            b"smtp      inet  n       -       y       -       -       smtpd\n  -o syslog_name=postfix/k\xe4se\n",
+            "Latin-1 byte inside the edited service",
+        ),
+        (b"smtp      inet  n       -       y       -       -       smtpd\n" + b"# " + b"z" * 500_000 + b"\n", "500 kB"),
+    ],
+)
+def test_mastercf_hostile_file_shapes_are_edited_as_postfix_reads_them(confdir, content, label):
+    (confdir / "master.cf").write_bytes(content)
+    smtp = {"name": "smtp", "type": "inet", "private": "n", "chroot": "y", "command": "smtpd"}
+    services = [dict(smtp, options={"smtpd_tls_security_level": "may"})]
+    result = master(confdir, services)
+    assert not result["failed"], (label, result)
+    assert "smtp/inet/smtpd_tls_security_level = may" in postconf(confdir, "-P"), label
+    if b"\xe4" in content:
+        assert b"k\xe4se" in (confdir / "master.cf").read_bytes() or b"K\xe4se" in (confdir / "master.cf").read_bytes()
+    assert master(confdir, services)["changed"] is False, label
