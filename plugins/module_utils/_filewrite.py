@@ -165,6 +165,8 @@ def locked(module, path, timeout=LOCK_TIMEOUT_SECONDS):
         )
     except OSError as exc:
         module.fail_json(msg="Cannot lock %s through %s: %s" % (path, lock.lock_path, to_native(exc)))
+    target = os.path.realpath(path)
+    remove_leftovers(os.path.dirname(target), os.path.basename(target))
     try:
         yield lock
     finally:

@@ -890,6 +890,15 @@ def test_leftovers_of_killed_runs_are_removed_by_the_next_run(confdir):
     assert not os.path.exists(stage)
 
 
+@needs_postfix
+def test_leftover_temp_file_is_removed_by_a_run_that_changes_nothing(confdir):
+    partial = confdir / ".mailsec-main.cf-zzz999xy"
+    partial.write_bytes(b"half a main.cf")
+    result = main(confdir, {})
+    assert result["changed"] is False
+    assert leftovers(confdir) == []
+
+
 # ---------------------------------------------------------------- more hostile cases found on the way
 
 
