@@ -649,12 +649,15 @@ def pem_kinds(paths):
 def _key_problem(path):
     """Why Postfix could not load the key file, or None (readable, or unreadable to this user only)."""
     try:
-        _bounded_io.check_regular(path, _bounded_io.PEM_FILE_LIMIT)
+        info = _bounded_io.check_regular(path, _bounded_io.PEM_FILE_LIMIT)
     except _bounded_io.UnreadableFile as exc:
         # Key files are often readable by root only: without become that is not the key's fault.
         if exc.errno == errno.EACCES:
             return None
         return "key file %s" % exc
+    if info.st_size == 0:
+        # Also what /proc files report: openssl would read them as a stream, maybe forever.
+        return "key file %s is empty" % path
     return None
 
 

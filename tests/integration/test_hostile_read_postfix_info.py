@@ -13,12 +13,15 @@ import contextlib
 import datetime
 import json
 import os
+import pathlib
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
+import ansible
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -444,7 +447,7 @@ def test_sasl_socket_that_never_accepts_is_bounded(tmp_path):
     server.listen(0)
     fillers = []
     try:
-        for _ in range(4):  # fill the backlog so the next connect blocks
+        for _filler in range(4):  # fill the backlog so the next connect blocks
             filler = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             filler.setblocking(False)
             with contextlib.suppress(OSError):
@@ -462,3 +465,145 @@ def test_sasl_socket_that_never_accepts_is_bounded(tmp_path):
         server.close()
     assert elapsed < WITHIN, elapsed
     assert [s["reachable"] for s in result["postfix_info"]["sasl_sockets"]] == [False]
+
+
+# ------------------------------------------------------------------ more of the same kind
+
+
+@pytest.mark.parametrize("which", ["cert", "key"])
+def test_empty_certificate_or_key(tmp_path, good_pair, which):
+    empty = tmp_path / "empty.pem"
+    empty.write_bytes(b"")
+    if which == "cert":
+        result, elapsed = run_info({"config_dir": cert_config(tmp_path, str(empty), good_pair[1])}, tmp_path)
+        assert_unreadable(result, elapsed, "holds no PEM certificate")
+    else:
+        result, elapsed = run_info({"config_dir": cert_config(tmp_path, good_pair[0], str(empty))}, tmp_path)
+        assert_unreadable(result, elapsed, "key file", "is empty")
+
+
+def test_key_that_is_a_directory(tmp_path, good_pair):
+    result, elapsed = run_info({"config_dir": cert_config(tmp_path, good_pair[0], str(tmp_path))}, tmp_path)
+    assert_unreadable(result, elapsed, "key file", "a directory")
+
+
+def test_config_dir_that_is_a_file_or_missing(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    for path in (str(plain), str(tmp_path / "missing")):
+        result, _elapsed = run_info({"config_dir": path}, tmp_path)
+        assert result["failed"] is True and "is not a directory" in result["msg"]
+
+
+def test_service_name_with_unicode_digits_does_not_crash(tmp_path):
+    """postconf -M prints the name as written; int() of a superscript digit used to raise."""
+    conf = make_config(tmp_path, master_extra="127.0.0.1:\u00b2\u00b3 inet n - y - - smtpd\n")
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert not result.get("failed"), result.get("msg")
+    (listener,) = [lst for lst in result["postfix_info"]["listeners"] if lst["service"].startswith("127.0.0.1:")]
+    assert (listener["host"], listener["port"]) == ("127.0.0.1", None)
+
+
+def test_certificate_path_with_a_latin1_byte(tmp_path, good_pair):
+    """A non-UTF-8 path is still found (bytes kept) and reported JSON-safe."""
+    odd = os.path.join(os.fsencode(str(tmp_path)), b"m\xe4il.crt")
+    shutil.copy(good_pair[0], odd)
+    conf = make_config(tmp_path)
+    with open(os.path.join(conf, "main.cf"), "ab") as handle:
+        handle.write(b"smtpd_tls_cert_file = " + odd + b"\nsmtpd_tls_key_file = " + os.fsencode(good_pair[1]) + b"\n")
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    cert = only_certificate(result)
+    assert cert["path"] == str(tmp_path) + "/m\\xe4il.crt"
+    assert "error" not in cert and cert["key_matches"] is True
+
+
+def test_nul_and_control_bytes_in_main_cf(tmp_path):
+    conf = make_config(tmp_path)
+    with open(os.path.join(conf, "main.cf"), "ab") as handle:
+        handle.write(b"smtpd_banner = a\x01b\x7f\nsmtpd_tls_auth_only = yes\n")
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert not result.get("failed"), result.get("msg")
+    assert result["postfix_info"]["main"]["smtpd_tls_auth_only"] == "yes"
+
+
+def test_very_long_value_line(tmp_path):
+    conf = make_config(tmp_path, "smtpd_client_restrictions = " + ", ".join(["permit_mynetworks"] * 100000) + "\n")
+    result, elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert not result.get("failed"), result.get("msg")
+    assert elapsed < WITHIN, elapsed
+    (smtp,) = [lst for lst in result["postfix_info"]["listeners"] if lst["service"] == "smtp"]
+    assert len(smtp["client_restrictions"]) == 100000
+
+
+def test_recursive_parameter_expansion_fails_with_postconfs_reason(tmp_path):
+    conf = make_config(tmp_path, "smtpd_tls_security_level = $loop_a\nloop_a = $loop_b\nloop_b = $loop_a\n")
+    result, elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert elapsed < WITHIN, elapsed
+    assert result["failed"] is True and "unreasonable macro call nesting" in result["msg"]
+
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def world_dir():
+    """A directory nobody can reach (pytest's tmp_path is below a root-only directory)."""
+    path = tempfile.mkdtemp(prefix="mailsec-hostile-read-")
+    os.chmod(path, 0o755)
+    yield pathlib.Path(path)
+    shutil.rmtree(path)
+
+
+# nobody cannot run the venv's interpreter when it lives below /root; the module needs only
+# the standard library and ansible.module_utils, so the system Python of the same version does.
+SYSTEM_PYTHON = "/usr/bin/python%d.%d" % sys.version_info[:2]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(SYSTEM_PYTHON), reason="needs root and %s" % SYSTEM_PYTHON)
+def test_unreadable_files_as_an_unprivileged_user(world_dir):
+    """Without become: an unreadable certificate is an error; a root-only key is not (key_matches null)."""
+    base = world_dir
+    cert, key = write_cert(base, "pair")
+    os.chmod(cert, 0o644)
+    os.chmod(key, 0o600)  # root only
+    hidden_cert = str(base / "hidden.crt")
+    shutil.copy(cert, hidden_cert)
+    os.chmod(hidden_cert, 0o600)
+    conf_dir = base / "conf"
+    conf_dir.mkdir()
+    conf = make_config(conf_dir, "smtpd_tls_cert_file = %s\nsmtpd_tls_key_file = %s\n" % (cert, key))
+    for path in (str(conf_dir), conf, os.path.join(conf, "main.cf"), os.path.join(conf, "master.cf")):
+        os.chmod(path, 0o755 if os.path.isdir(path) else 0o644)
+    args = base / "args.json"
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"config_dir": conf}}))
+    os.chmod(str(args), 0o644)
+
+    def as_nobody():
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+
+    site = os.path.dirname(os.path.dirname(ansible.__file__))
+
+    def run_as_nobody():
+        proc = subprocess.run(
+            [SYSTEM_PYTHON, "-m", "ansible_collections.mailsec.postfix.plugins.modules.postfix_info", str(args)],
+            capture_output=True,
+            timeout=HARD_LIMIT,
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join([*(p for p in sys.path if p), site]), HOME="/tmp"),
+            cwd="/",
+            preexec_fn=as_nobody,
+            check=False,
+        )
+        try:
+            return json.loads(proc.stdout)
+        except ValueError:
+            pytest.fail("no JSON result: %r %r" % (proc.stdout[-2000:], proc.stderr[-2000:]))
+
+    cert_entry = only_certificate(run_as_nobody())
+    assert "error" not in cert_entry and cert_entry["key_matches"] is None and cert_entry["sans"] == [HOST]
+
+    with open(os.path.join(conf, "main.cf"), "a") as handle:
+        handle.write("smtpd_tls_cert_file = %s\n" % hidden_cert)
+    cert_entry = only_certificate(run_as_nobody())
+    assert "Permission denied" in cert_entry["error"] and cert_entry["public_key"] is None
