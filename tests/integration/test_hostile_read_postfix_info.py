@@ -11,6 +11,7 @@ on this (shared, loaded) machine; a normal run takes about one second.
 
 import contextlib
 import datetime
+import importlib.util
 import json
 import os
 import pathlib
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.mailsec.postfix.plugins.filter.tls_findings import tls_findings
+from ansible_collections.mailsec.postfix.plugins.module_utils import _bounded_io
 
 POSTCONF = "/usr/sbin/postconf"
 MASTER_CF = "/etc/postfix/master.cf"
@@ -607,3 +609,50 @@ def test_unreadable_files_as_an_unprivileged_user(world_dir):
         handle.write("smtpd_tls_cert_file = %s\n" % hidden_cert)
     cert_entry = only_certificate(run_as_nobody())
     assert "Permission denied" in cert_entry["error"] and cert_entry["public_key"] is None
+
+
+# ------------------------------------------------------------------ commands that do not finish in time
+#
+# The real commands run, in process, with the timeout of one kind of command cut to almost
+# nothing: what a command that hangs looks like to the module, without waiting 30 seconds.
+
+_real_spec = importlib.util.spec_from_file_location(
+    "postfix_info_real", os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_postfix_info_real.py")
+)
+real = importlib.util.module_from_spec(_real_spec)
+_real_spec.loader.exec_module(real)
+
+
+def _starve(monkeypatch, command_name):
+    original = _bounded_io.run
+
+    def run(argv, timeout=_bounded_io.COMMAND_TIMEOUT, data=None):
+        if os.path.basename(argv[0]) == command_name:
+            timeout = 1e-6
+        return original(argv, timeout=timeout, data=data)
+
+    monkeypatch.setattr(_bounded_io, "run", run)
+
+
+def test_postconf_timeout_fails_naming_the_read(monkeypatch, tmp_path, good_pair):
+    _starve(monkeypatch, "postconf")
+    result = real.run_module(monkeypatch, {"config_dir": cert_config(tmp_path, *good_pair)})
+    assert result["failed"] is True
+    assert result["msg"].startswith("postconf -n: ") and "did not finish within" in result["msg"]
+
+
+def test_openssl_timeout_is_a_certificate_error(monkeypatch, tmp_path, good_pair):
+    _starve(monkeypatch, "openssl")
+    result = real.run_module(monkeypatch, {"config_dir": cert_config(tmp_path, *good_pair)})
+    (cert,) = result["postfix_info"]["certificates"]
+    assert "openssl did not finish within" in cert["error"] and cert["public_key"] is None
+    assert [f["id"] for f in tls_findings(result["postfix_info"]) if f["id"] == "cert_unreadable"]
+
+
+def test_postfix_status_timeout_is_a_warning_and_unknown_state(monkeypatch, tmp_path, good_pair):
+    _starve(monkeypatch, "postfix")
+    warnings = []
+    monkeypatch.setattr(real.basic.AnsibleModule, "warn", lambda self, text: warnings.append(text))
+    result = real.run_module(monkeypatch, {"config_dir": cert_config(tmp_path, *good_pair)})
+    assert result["postfix_info"]["running"] is None
+    assert any(w.startswith("postfix status: ") and "did not finish" in w for w in warnings), warnings
