@@ -170,10 +170,32 @@ def public_keys_match(cert_pubkey_pem, key_pubkey_pem):
     return cert_body == key_body
 
 
+def checkhost_verdict(text, hostname):
+    """What ``openssl x509 -checkhost <hostname>`` said: True, False, or None when it said nothing.
+
+    OpenSSL matches the names as TLS clients do (X509_check_host), from the DER. The text
+    form of the SANs cannot be trusted for that: a dNSName of ``evil.example, DNS:mx.example.org``
+    prints exactly like two names.
+    """
+    if not hostname:
+        return None
+    lines = (text or "").splitlines()
+    if "Hostname %s does match certificate" % hostname in lines:
+        return True
+    if "Hostname %s does NOT match certificate" % hostname in lines:
+        return False
+    return None
+
+
 def certificate_facts(x509_text, hostname, cert_pubkey_pem=None, key_pubkey_pem=None, now=None):
-    """All facts the findings need for one certificate."""
+    """All facts the findings need for one certificate.
+
+    When ``x509_text`` carries the verdict of ``-checkhost hostname``, that verdict decides
+    ``covers_hostname``; otherwise the printed names are compared (RFC 6125).
+    """
     facts = parse_x509_text(x509_text, now=now)
     facts["hostname"] = hostname
-    facts["covers_hostname"] = covers_hostname(facts, hostname)
+    verdict = checkhost_verdict(x509_text, hostname)
+    facts["covers_hostname"] = covers_hostname(facts, hostname) if verdict is None else verdict
     facts["key_matches"] = public_keys_match(cert_pubkey_pem, key_pubkey_pem)
     return facts

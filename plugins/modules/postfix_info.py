@@ -411,7 +411,9 @@ postfix_info:
           description: The C(myhostname) the names were compared with.
           type: str
         covers_hostname:
-          description: Whether a SAN (or the CN without SANs) matches C(myhostname); a wildcard covers one label.
+          description:
+            - Whether a SAN (or the CN without SANs) matches C(myhostname); a wildcard covers one label.
+            - Decided by C(openssl x509 -checkhost), which matches the names as TLS clients do.
           type: bool
         key_matches:
           description: Whether the key file's public key equals the certificate's (null when the key was unreadable).
@@ -691,7 +693,11 @@ def inspect_certificates(openssl, entries, hostname, pool):
         if not openssl and "error" not in cert:
             cert["error"] = "the openssl command is not installed"
         if "error" not in cert:
-            x509 = pool.submit(_command, [openssl, "x509", "-noout", "-text", "-pubkey"], None, pem.encode("ascii"))
+            argv = [openssl, "x509", "-noout", "-text", "-pubkey"]
+            if hostname:
+                # openssl's own name check (as TLS clients do it) decides covers_hostname.
+                argv += ["-checkhost", hostname]
+            x509 = pool.submit(_command, argv, None, pem.encode("ascii"))
             problem = _key_problem(entry["key_path"])
             if problem:
                 cert["error"] = problem

@@ -656,3 +656,25 @@ def test_postfix_status_timeout_is_a_warning_and_unknown_state(monkeypatch, tmp_
     result = real.run_module(monkeypatch, {"config_dir": cert_config(tmp_path, *good_pair)})
     assert result["postfix_info"]["running"] is None
     assert any(w.startswith("postfix status: ") and "did not finish" in w for w in warnings), warnings
+
+
+def test_san_that_prints_like_two_names_does_not_cover_myhostname(tmp_path):
+    """A dNSName "evil.example, DNS:mx.example.org" is printed by openssl exactly like two SANs."""
+    cert, key = write_cert(tmp_path, "inject", names=("evil.example, DNS:%s" % HOST,))
+    result, _elapsed = run_info({"config_dir": cert_config(tmp_path, cert, key)}, tmp_path)
+    facts = only_certificate(result)
+    assert facts["covers_hostname"] is False
+    assert [f["id"] for f in tls_findings(result["postfix_info"]) if f["id"] == "cert_name_mismatch"]
+
+
+def test_wildcard_and_exact_names_still_cover_myhostname(tmp_path):
+    exact, exact_key = write_cert(tmp_path, "exact")
+    wild, wild_key = write_cert(tmp_path, "wild", names=("*.example.org",))
+    apex, apex_key = write_cert(tmp_path, "apex", names=("*.%s" % HOST,))
+    conf = make_config(
+        tmp_path,
+        "smtpd_tls_chain_files = %s\n" % ", ".join([exact_key, exact, wild_key, wild, apex_key, apex]),
+    )
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    covers = {c["path"]: c["covers_hostname"] for c in result["postfix_info"]["certificates"]}
+    assert covers == {exact: True, wild: True, apex: False}

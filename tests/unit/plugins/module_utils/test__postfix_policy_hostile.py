@@ -101,3 +101,14 @@ def test_first_certificate_pem(text, expected):
     else:
         assert block.startswith("-----BEGIN %s" % expected) and block.endswith("CERTIFICATE-----\n")
         assert block.isascii()
+
+
+def test_checkhost_verdict_decides_over_the_printed_names():
+    text = "X509v3 Subject Alternative Name: \n    DNS:evil.example, DNS:mx.example.org\n"
+    facts = _certinfo.certificate_facts(text, "mx.example.org")
+    assert facts["covers_hostname"] is True  # what the printed text alone suggests
+    verdict = text + "Hostname mx.example.org does NOT match certificate\n"
+    assert _certinfo.certificate_facts(verdict, "mx.example.org")["covers_hostname"] is False
+    assert _certinfo.checkhost_verdict("Hostname a.b does match certificate\n", "a.b") is True
+    assert _certinfo.checkhost_verdict("Hostname other does match certificate\n", "a.b") is None
+    assert _certinfo.checkhost_verdict("anything", "") is None
