@@ -678,3 +678,20 @@ def test_wildcard_and_exact_names_still_cover_myhostname(tmp_path):
     result, _elapsed = run_info({"config_dir": conf}, tmp_path)
     covers = {c["path"]: c["covers_hostname"] for c in result["postfix_info"]["certificates"]}
     assert covers == {exact: True, wild: True, apex: False}
+
+
+def test_nbsp_read_the_same_without_postconf(monkeypatch, tmp_path):
+    """The files fallback parses main.cf/master.cf with the same ASCII-only rules as postconf."""
+    conf = make_config(
+        tmp_path,
+        "smtp_tls_security_level = encrypt\u00a0\n",
+        master_extra="submission inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\u00a0\n",
+    )
+    via_postconf = real.run_module(monkeypatch, {"config_dir": conf})["postfix_info"]
+    real._without_postconf(monkeypatch)
+    via_files = real.run_module(monkeypatch, {"config_dir": conf})["postfix_info"]
+    assert via_files["source"] == "files"
+    for info in (via_postconf, via_files):
+        (submission,) = [lst for lst in info["listeners"] if lst["service"] == "submission"]
+        assert submission["security_level"] == "encrypt\u00a0"
+        assert info["outbound"]["security_level"] == "encrypt\u00a0"
