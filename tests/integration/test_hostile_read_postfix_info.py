@@ -695,3 +695,25 @@ def test_nbsp_read_the_same_without_postconf(monkeypatch, tmp_path):
         (submission,) = [lst for lst in info["listeners"] if lst["service"] == "submission"]
         assert submission["security_level"] == "encrypt\u00a0"
         assert info["outbound"]["security_level"] == "encrypt\u00a0"
+
+
+def test_checkhost_mismatch_exit_status_of_openssl_3_2_is_not_an_unreadable_certificate(monkeypatch, tmp_path):
+    """OpenSSL 3.2+ (Debian 13 ships 3.5) exits 1 when -checkhost finds no match; 3.0 exits 0.
+
+    The real openssl runs; its exit status is set as the newer versions set it.
+    """
+    original = _bounded_io.run
+
+    def run(argv, timeout=_bounded_io.COMMAND_TIMEOUT, data=None):
+        rc, out, err = original(argv, timeout=timeout, data=data)
+        if "-checkhost" in argv and "does NOT match certificate" in out:
+            rc = 1
+        return rc, out, err
+
+    monkeypatch.setattr(_bounded_io, "run", run)
+    cert, key = write_cert(tmp_path, "other", names=("*.example.net",))
+    result = real.run_module(monkeypatch, {"config_dir": cert_config(tmp_path, cert, key)})
+    (facts,) = result["postfix_info"]["certificates"]
+    assert "error" not in facts and facts["covers_hostname"] is False and facts["public_key"]
+    ids = [f["id"] for f in tls_findings(result["postfix_info"])]
+    assert "cert_name_mismatch" in ids and "cert_unreadable" not in ids
