@@ -139,6 +139,18 @@ def run_staged(postconf_path, files, commands, runner, *, shown_dir=None, tmp_pa
     finally:
         if stage:
             shutil.rmtree(stage, ignore_errors=True)
+        else:
+            # SIGTERM between mkdtemp's mkdir and the assignment: the directory exists
+            # but has no name here. Only this process makes names with its pid.
+            _remove_own_stages(parent)
+
+
+def _remove_own_stages(parent):
+    own = "%s%d-" % (STAGE_PREFIX, os.getpid())
+    with contextlib.suppress(OSError):
+        for name in os.listdir(parent):
+            if name.startswith(own):
+                shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
 
 
 def postfix_for_check(module, pair_complete):

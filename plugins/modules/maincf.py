@@ -179,109 +179,9 @@ backup_file:
   sample: /etc/postfix/main.cf.12345.2024-01-01@12:00:00~
 """
 
-import contextlib  # noqa: E402
-import os  # noqa: E402
-
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.common.text.converters import to_native  # noqa: E402
 
-from ansible_collections.mailsec.postfix.plugins.module_utils import (  # noqa: E402
-    _filewrite,
-    _maincf,
-    _param_types,
-    _postfix_stage,
-    _values,
-)
-
-
-def fail(module, msg, **kwargs):
-    """fail_json with secrets redacted and foreign bytes shown as \\xNN."""
-    module.fail_json(msg=_filewrite.displayable(msg), **{k: _filewrite.displayable(v) for k, v in kwargs.items()})
-
-
-def check_values(module, rendered):
-    """Fail when a value is one Postfix would refuse (typed table; $name values later)."""
-    problems = _param_types.check_values({name: text for name, text in rendered.items() if text is not None})
-    if problems:
-        fail(
-            module,
-            "main.cf was not changed: Postfix would refuse %s: %s"
-            % (", ".join(problems), "; ".join(problems.values())),
-            invalid_params=sorted(problems),
-        )
-
-
-def runner(module):
-    return lambda args: module.run_command(args, encoding="utf-8", errors="surrogateescape")
-
-
-def validate_with_postconf(module, config_dir, before, new_text, *, params, rendered, allow_unknown):
-    postconf = module.get_bin_path("postconf", opt_dirs=["/usr/sbin"])
-    if not postconf:
-        module.warn("postconf is not installed: main.cf parameters were not validated by Postfix")
-        return
-    master_path = os.path.join(config_dir, "master.cf")
-    master_text = _filewrite.read_text(module, master_path, "master.cf") if os.path.isfile(master_path) else None
-    postfix = _postfix_stage.postfix_for_check(module, master_text is not None)
-    expanded = sorted(
-        name
-        for name, text in rendered.items()
-        if text is not None and name in _param_types.PARAM_TYPES and _param_types.has_expansion(text)
-    )
-    commands = [["-n"]]
-    if expanded:
-        commands.append(["-x", *expanded])
-
-    def stage(main_text, commands):
-        return _postfix_stage.run_staged(
-            postconf,
-            {"main.cf": main_text, "master.cf": master_text},
-            commands,
-            runner(module),
-            shown_dir=config_dir,
-            postfix_path=postfix,
-        )
-
-    result = stage(new_text, commands)
-    failed = _postfix_stage.first_failed(result)
-    if failed and failed.args[0] == postfix and failed.args[-1] == "check":
-        # Not this task's doing when the current main.cf fails postfix check the same way.
-        old_failed = _postfix_stage.first_failed(stage(before, []))
-        message = _postfix_stage.fatal_message(failed.stderr)
-        if old_failed and _postfix_stage.fatal_message(old_failed.stderr) == message:
-            module.warn(
-                "postfix check fails for the current main.cf as well, so this task is not blamed: %s"
-                % _filewrite.displayable(message)
-            )
-            failed = None
-    if failed:
-        fail(
-            module,
-            "Postfix rejects the new main.cf: %s" % _postfix_stage.fatal_message(failed.stderr),
-            stderr=failed.stderr,
-        )
-    unknown = _postfix_stage.unused_parameters(result.runs[0].warnings, "main.cf")
-    bad = [
-        name for name, value in params.items() if value is not None and name in unknown and name not in allow_unknown
-    ]
-    if bad:
-        fail(
-            module,
-            "Postfix does not know the parameter%s %s (postconf: %s). Fix the name, "
-            "or list it in allow_unknown if it is a user-defined parameter."
-            % ("s" if len(bad) > 1 else "", ", ".join(bad), "; ".join(unknown[name] for name in bad)),
-            unknown_params=bad,
-        )
-    if expanded and len(result.runs) > 1:
-        values = _postfix_stage.parse_postconf_n(result.runs[1].stdout)
-        problems = _param_types.check_values({n: v for n, v in values.items() if n in expanded}, expanded=True)
-        if problems:
-            fail(
-                module,
-                "main.cf was not changed: after $name expansion Postfix would refuse %s: %s"
-                % (", ".join(problems), "; ".join(problems.values())),
-                invalid_params=sorted(problems),
-            )
+from ansible_collections.mailsec.postfix.plugins.module_utils import _filewrite, _transaction  # noqa: E402
 
 
 def main():
@@ -297,44 +197,22 @@ def main():
         supports_check_mode=True,
     )
     _filewrite.exit_cleanly_on_sigterm()
-    config_dir = module.params["config_dir"]
-    params = module.params["params"]
-    path = _filewrite.config_file(module, config_dir, "main.cf")
-
-    # Check mode only reads; a real run holds Postfix's edit lock from the read to the rename.
-    guard = contextlib.nullcontext() if module.check_mode else _filewrite.locked(module, path)
-    with guard:
-        before = _filewrite.read_text(module, path, "main.cf")
-        try:
-            rendered = _maincf.check_params(params)
-            result = _maincf.edit(before, params)
-        except _values.ConfigValueError as exc:
-            fail(module, to_native(exc))
-
-        if module.params["validate"]:
-            check_values(module, rendered)
-            validate_with_postconf(
-                module,
-                config_dir,
-                before,
-                result.text,
-                params=params,
-                rendered=rendered,
-                allow_unknown=module.params["allow_unknown"],
-            )
-
-        changed, diff, backup_file = _filewrite.update_text_file(
-            module, path, before, result.text, module.params["backup"]
-        )
-
-    output = dict(
-        changed=changed,
-        changed_params=result.changed_params,
-        removed_duplicates=result.removed_duplicates,
-        diff=diff,
+    outcome = _transaction.run(
+        module,
+        module.params["config_dir"],
+        params=module.params["params"],
+        allow_unknown=module.params["allow_unknown"],
+        validate=module.params["validate"],
+        backup=module.params["backup"],
     )
-    if backup_file:
-        output["backup_file"] = backup_file
+    output = dict(
+        changed=outcome.changed,
+        changed_params=outcome.changed_params,
+        removed_duplicates=outcome.removed_duplicates,
+        diff=outcome.diffs[_transaction.MAIN],
+    )
+    if _transaction.MAIN in outcome.backup_files:
+        output["backup_file"] = outcome.backup_files[_transaction.MAIN]
     module.exit_json(**output)
 
 

@@ -231,214 +231,15 @@ backup_file:
   sample: /etc/postfix/master.cf.12345.2024-01-01@12:00:00~
 """
 
-import contextlib  # noqa: E402
-import os  # noqa: E402
-
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.common.text.converters import to_native  # noqa: E402
 
-from ansible_collections.mailsec.postfix.plugins.module_utils import (  # noqa: E402
-    _filewrite,
-    _mastercf,
-    _param_types,
-    _postfix_stage,
-    _redact,
-    _values,
-)
-
-SERVICE_SPEC = dict(
-    name=dict(type="str", required=True),
-    type=dict(type="str", default="inet"),
-    private=dict(type="str"),
-    unpriv=dict(type="str"),
-    chroot=dict(type="str"),
-    wakeup=dict(type="str"),
-    maxproc=dict(type="str"),
-    command=dict(type="str"),
-    args=dict(type="list", elements="str"),
-    options=dict(type="dict"),
-    options_mode=dict(type="str", choices=["merge", "exact"], default="merge"),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-)
-
-
-def parse_postconf_m(stdout):
-    """(name, type) -> [private, unpriv, chroot, wakeup, maxproc, command]."""
-    listed = {}
-    for line in stdout.splitlines():
-        fields = line.split()
-        if len(fields) >= 8:
-            listed[(fields[0], fields[1])] = fields[2:8]
-    return listed
-
-
-def fail(module, msg, **kwargs):
-    """fail_json with secrets redacted and foreign bytes shown as \\xNN."""
-    module.fail_json(msg=_filewrite.displayable(msg), **{k: _filewrite.displayable(v) for k, v in kwargs.items()})
-
-
-def shown(name, value):
-    return _redact.MASK if _redact.is_secret_name(name) and value else value
-
-
-def option_problems(specs, values=None):
-    """(label, name) -> Postfix's complaint about an override value.
-
-    Without values, the rendered values are checked (those with $name are
-    skipped); values maps "service/type/name" to the expanded values from
-    postconf -P -x."""
-    problems = {}
-    for spec in specs:
-        if spec.state == "absent":
-            continue
-        for name, text in spec.rendered.items():
-            if text is None:
-                continue
-            if values is None:
-                problem = _param_types.check_value(name, text)
-            elif _param_types.has_expansion(text) and "%s/%s" % (spec.label, name) in values:
-                problem = _param_types.check_value(name, values["%s/%s" % (spec.label, name)], expanded=True)
-            else:
-                problem = None
-            if problem:
-                problems[(spec.label, name)] = problem
-    return problems
-
-
-def fail_on_option_problems(module, problems, what=""):
-    if problems:
-        fail(
-            module,
-            "master.cf was not changed: Postfix would refuse %s%s"
-            % (
-                what,
-                "; ".join(
-                    "service %s: option %s: %s" % (label, name, text) for (label, name), text in problems.items()
-                ),
-            ),
-            invalid_options=["%s/%s" % key for key in problems],
-        )
-
-
-def check_postfix_reading(module, specs, listed, overrides):
-    """Fail unless Postfix lists every service and override as intended."""
-    for spec in specs:
-        if spec.state == "absent":
-            if spec.key in listed:
-                module.fail_json(msg="service %s: Postfix still lists it after removal" % spec.label)
-            continue
-        if spec.key not in listed:
-            module.fail_json(msg="service %s: Postfix does not list it in the new master.cf" % spec.label)
-        fields = listed[spec.key]
-        wanted = [spec.fields.get(name) for name in ("private", "unpriv", "chroot", "wakeup", "maxproc")]
-        wanted.append(spec.command)
-        for got, want in zip(fields, wanted):
-            if want is not None and got != want:
-                module.fail_json(
-                    msg="service %s: Postfix reads the fields as %s, not as intended" % (spec.label, " ".join(fields))
-                )
-        for name, value in spec.options.items():
-            key = "%s/%s" % (spec.label, name)
-            if value is None:
-                if key in overrides:
-                    module.fail_json(msg="service %s: Postfix still sees the removed override %s" % (spec.label, name))
-            elif key not in overrides or not _values.same_meaning(overrides[key], value, spec.rendered[name]):
-                fail(
-                    module,
-                    "service %s: Postfix reads override %s as %r, not %r"
-                    % (spec.label, name, shown(name, overrides.get(key)), shown(name, spec.rendered[name])),
-                )
-
-
-def validate_with_postconf(module, config_dir, before, after, specs):
-    postconf = module.get_bin_path("postconf", opt_dirs=["/usr/sbin"])
-    if not postconf:
-        module.warn("postconf is not installed: master.cf was not validated by Postfix")
-        return
-    main_path = os.path.join(config_dir, "main.cf")
-    main_text = _filewrite.read_text(module, main_path, "main.cf") if os.path.exists(main_path) else ""
-
-    def runner(args):
-        return module.run_command(args, encoding="utf-8", errors="surrogateescape")
-
-    postfix = _postfix_stage.postfix_for_check(module, bool(main_text))
-    expanded = any(
-        spec.state != "absent" and any(t is not None and _param_types.has_expansion(t) for t in spec.rendered.values())
-        for spec in specs
-    )
-
-    def stage(master_text, commands, postfix_path=None):
-        return _postfix_stage.run_staged(
-            postconf,
-            {"main.cf": main_text, "master.cf": master_text},
-            commands,
-            runner,
-            shown_dir=config_dir,
-            postfix_path=postfix_path,
-        )
-
-    labels = ", ".join(spec.label for spec in specs)
-    new = stage(after, [["-M"], ["-P"], *([["-P", "-x"]] if expanded else [])], postfix)
-    failed = _postfix_stage.first_failed(new)
-    if failed and failed.args[-1] == "check" and failed.args[0] == postfix:
-        old_failed = _postfix_stage.first_failed(stage(before, [], postfix))
-        if old_failed and _postfix_stage.fatal_message(old_failed.stderr) == _postfix_stage.fatal_message(
-            failed.stderr
-        ):
-            module.warn(
-                "postfix check fails for the current master.cf as well, so this task is not blamed: %s"
-                % _filewrite.displayable(_postfix_stage.fatal_message(failed.stderr))
-            )
-            failed = None
-    if failed:
-        fail(
-            module,
-            "Postfix cannot read the new master.cf (services %s): %s"
-            % (labels, _postfix_stage.fatal_message(failed.stderr)),
-            stderr=failed.stderr,
-        )
-    warnings = []
-    for run in new.runs:
-        warnings.extend(w for w in run.warnings if w not in warnings)
-    unknown = _postfix_stage.unused_parameters(warnings, "master.cf")
-    for spec in specs:
-        if spec.state == "absent":
-            continue
-        bad = [name for name, value in spec.options.items() if value is not None and name in unknown]
-        if bad:
-            fail(
-                module,
-                "service %s: %s not a Postfix parameter%s (postconf: %s)"
-                % (
-                    spec.label,
-                    "option %s is" % bad[0] if len(bad) == 1 else "options %s are" % ", ".join(bad),
-                    "" if len(bad) == 1 else "s",
-                    "; ".join(unknown[name] for name in bad),
-                ),
-                unknown_options=bad,
-            )
-    if expanded and len(new.runs) > 2:
-        fail_on_option_problems(
-            module,
-            option_problems(specs, _postfix_stage.parse_postconf_n(new.runs[2].stdout)),
-            "after $name expansion: ",
-        )
-    old = stage(before, [["-M"], ["-P"]])
-    known = set()
-    for run in old.runs:
-        known.update(run.warnings)
-    new_warnings = [w for w in warnings if w not in known]
-    if new_warnings:
-        fail(module, "Postfix warns about the new master.cf (services %s): %s" % (labels, "; ".join(new_warnings)))
-    check_postfix_reading(
-        module, specs, parse_postconf_m(new.runs[0].stdout), _postfix_stage.parse_postconf_n(new.runs[1].stdout)
-    )
+from ansible_collections.mailsec.postfix.plugins.module_utils import _filewrite, _transaction  # noqa: E402
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            services=dict(type="list", elements="dict", required=True, options=SERVICE_SPEC),
+            services=dict(type="list", elements="dict", required=True, options=_transaction.SERVICE_SPEC),
             config_dir=dict(type="path", default="/etc/postfix"),
             validate=dict(type="bool", default=True),
             backup=dict(type="bool", default=False),
@@ -447,30 +248,20 @@ def main():
         supports_check_mode=True,
     )
     _filewrite.exit_cleanly_on_sigterm()
-    config_dir = module.params["config_dir"]
-    path = _filewrite.config_file(module, config_dir, "master.cf")
-
-    # Check mode only reads; a real run holds Postfix's edit lock from the read to the rename.
-    guard = contextlib.nullcontext() if module.check_mode else _filewrite.locked(module, path)
-    with guard:
-        before = _filewrite.read_text(module, path, "master.cf")
-        try:
-            specs = _mastercf.check_services(module.params["services"])
-            result = _mastercf.edit(before, module.params["services"])
-        except _values.ConfigValueError as exc:
-            fail(module, to_native(exc))
-
-        if module.params["validate"]:
-            fail_on_option_problems(module, option_problems(specs))
-            validate_with_postconf(module, config_dir, before, result.text, specs)
-
-        changed, diff, backup_file = _filewrite.update_text_file(
-            module, path, before, result.text, module.params["backup"]
-        )
-
-    output = dict(changed=changed, changed_services=result.changed_services, diff=diff)
-    if backup_file:
-        output["backup_file"] = backup_file
+    outcome = _transaction.run(
+        module,
+        module.params["config_dir"],
+        services=module.params["services"],
+        validate=module.params["validate"],
+        backup=module.params["backup"],
+    )
+    output = dict(
+        changed=outcome.changed,
+        changed_services=outcome.changed_services,
+        diff=outcome.diffs[_transaction.MASTER],
+    )
+    if _transaction.MASTER in outcome.backup_files:
+        output["backup_file"] = outcome.backup_files[_transaction.MASTER]
     module.exit_json(**output)
 
 
