@@ -56,23 +56,6 @@ options:
         a newline or NUL character.
     type: dict
     required: true
-  config_dir:
-    description:
-      - The Postfix configuration directory that holds C(main.cf) and
-        C(master.cf). Use it to manage a secondary Postfix instance.
-    type: path
-    default: /etc/postfix
-  validate:
-    description:
-      - Ask the installed Postfix (C(postconf -c STAGE -n), C(postfix -c STAGE check))
-        whether it knows every parameter this task sets and accepts the new file,
-        and check the values of the parameters in the module's type table, before
-        writing.
-      - C(postfix check) is skipped in check mode (it may create missing queue
-        directories) and when the directory has no C(master.cf).
-      - When C(postconf) is not installed the Postfix checks are skipped with a warning.
-    type: bool
-    default: true
   allow_unknown:
     description:
       - Parameter names that Postfix does not know but that are wanted anyway,
@@ -81,13 +64,9 @@ options:
     type: list
     elements: str
     default: []
-  backup:
-    description:
-      - Keep a timestamped copy of the previous C(main.cf) when it changes.
-    type: bool
-    default: false
 extends_documentation_fragment:
   - ansible.builtin.files
+  - mailsec.postfix.postfix_files
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -99,11 +78,6 @@ attributes:
     description: Target OS/families that can be operated against.
     support: full
     platforms: posix
-notes:
-  - Postfix reads C(main.cf) changes only after C(postfix reload).
-  - When the final rename is refused (a C(main.cf) bind-mounted into a container),
-    the task fails with the file unchanged unless O(unsafe_writes=true), which
-    writes the file in place instead.
 seealso:
   - module: mailsec.postfix.mastercf
   - name: postconf(5)

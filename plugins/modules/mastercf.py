@@ -47,97 +47,11 @@ options:
   services:
     description:
       - The services to manage.
-    type: list
-    elements: dict
     required: true
-    suboptions:
-      name:
-        description:
-          - Service name as written in C(master.cf), for example V(submission),
-            V(submissions), V(127.0.0.1:10025) or V([::1]:2525).
-        type: str
-        required: true
-      type:
-        description:
-          - Service type, one of V(inet), V(unix), V(unix-dgram), V(fifo) or
-            V(pass).
-        type: str
-        default: inet
-      private:
-        description:
-          - Private field (V(y), V(n) or V(-) for the default). Unchanged on an
-            existing service when omitted, V(-) on a new one.
-        type: str
-      unpriv:
-        description:
-          - Unprivileged field (V(y), V(n) or V(-)). Unchanged when omitted.
-        type: str
-      chroot:
-        description:
-          - Chroot field (V(y), V(n) or V(-)). Unchanged when omitted.
-        type: str
-      wakeup:
-        description:
-          - Wake-up time in seconds, optionally followed by V(?), or V(-).
-            Unchanged when omitted.
-        type: str
-      maxproc:
-        description:
-          - Process limit, or V(-) for the default. Unchanged when omitted.
-        type: str
-      command:
-        description:
-          - The command, for example V(smtpd). Required when the service is new.
-        type: str
-      args:
-        description:
-          - Further command arguments other than C(-o) overrides (for example
-            V(flags=Rq) and V(argv=...) of a pipe service). When given, they
-            replace the existing ones and are written after the overrides.
-          - A C(-o) before the first operand is refused; use O(services[].options).
-        type: list
-        elements: str
-      options:
-        description:
-          - C(-o) overrides, parameter name to value. Values are rendered as in
-            M(mailsec.postfix.maincf) (booleans V(yes)/V(no), lists V(a, b)).
-            V(null) removes that override.
-        type: dict
-      options_mode:
-        description:
-          - V(merge) keeps overrides that are not listed in O(services[].options);
-            V(exact) removes them.
-        type: str
-        choices: [merge, exact]
-        default: merge
-      state:
-        description:
-          - Whether the service should be defined.
-        type: str
-        choices: [present, absent]
-        default: present
-  config_dir:
-    description:
-      - The Postfix configuration directory that holds C(master.cf) and
-        C(main.cf).
-    type: path
-    default: /etc/postfix
-  validate:
-    description:
-      - Check the new C(master.cf) with the installed Postfix, and the override
-        values against the module's type table, before writing.
-      - C(postfix check) is skipped in check mode (it may create missing queue
-        directories) and when the directory has no C(main.cf).
-      - When C(postconf) is not installed the Postfix checks are skipped with a warning.
-    type: bool
-    default: true
-  backup:
-    description:
-      - Keep a timestamped copy of the previous C(master.cf) when it changes.
-    type: bool
-    default: false
 extends_documentation_fragment:
   - ansible.builtin.files
+  - mailsec.postfix.postfix_files
+  - mailsec.postfix.postfix_files.services
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -149,10 +63,6 @@ attributes:
     description: Target OS/families that can be operated against.
     support: full
     platforms: posix
-notes:
-  - Postfix reads C(master.cf) changes only after C(postfix reload).
-  - When the final rename is refused (a bind-mounted C(master.cf)), the task fails
-    with the file unchanged unless O(unsafe_writes=true).
 seealso:
   - module: mailsec.postfix.maincf
   - name: master(5)
