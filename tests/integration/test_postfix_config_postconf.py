@@ -5,6 +5,7 @@
 or not at all, and postconf -n/-M/-P report what was asked."""
 
 import errno
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from unittest import mock
 import pytest
 
 from ansible_collections.mailsec.postfix.plugins.modules import maincf, postfix_config
+from ansible_collections.mailsec.postfix.tests.integration.test_hostile_write import module_command, module_env
 from ansible_collections.mailsec.postfix.tests.module_harness import run_module
 
 POSTCONF = "/usr/sbin/postconf"
@@ -59,7 +61,13 @@ def parsed(text):
 
 @pytest.fixture
 def confdir(tmp_path):
-    shutil.copy(STOCK_MAIN, tmp_path / "main.cf")
+    # postfix check also inspects (and may create) the queue and data directories: give it private ones.
+    (tmp_path / "queue").mkdir()
+    (tmp_path / "data").mkdir()
+    with open(STOCK_MAIN, "rb") as handle:
+        stock = handle.read()
+    extra = "queue_directory = %s/queue\ndata_directory = %s/data\n" % (tmp_path, tmp_path)
+    (tmp_path / "main.cf").write_bytes(stock + extra.encode())
     shutil.copy(STOCK_MASTER, tmp_path / "master.cf")
     return tmp_path
 
@@ -178,7 +186,7 @@ def test_check_mode_predicts_with_both_diffs_and_writes_nothing(confdir):
     predicted = run(pair_args(confdir), check_mode=True)
     assert predicted["changed"] is True
     assert snapshot(confdir) == before
-    assert not [n for n in os.listdir(confdir) if n not in ("main.cf", "master.cf")]
+    assert sorted(os.listdir(confdir)) == ["data", "main.cf", "master.cf", "queue"]
     applied = run(pair_args(confdir))
     assert [d["after"] for d in predicted["diff"]] == [d["after"] for d in applied["diff"]]
     assert predicted["changed_params"] == applied["changed_params"]
@@ -203,7 +211,7 @@ def test_failed_second_rename_restores_the_first_file(confdir):
     assert "main.cf restored" in result["msg"]
     assert snapshot(confdir) == before
     assert os.stat(confdir / "main.cf").st_ino == main_inode
-    assert sorted(os.listdir(confdir)) == ["main.cf", "master.cf"]
+    assert sorted(os.listdir(confdir)) == ["data", "main.cf", "master.cf", "queue"]
     # and the pair still applies afterwards
     assert run(pair_args(confdir))["changed"] is True
 
@@ -243,3 +251,58 @@ def test_maincf_alone_cannot_validate_what_only_the_pair_makes_valid(confdir):
     assert result["failed"]
     assert "Postfix does not know the parameter mua_client_restrictions" in result["msg"]
     assert snapshot(confdir) == before
+
+
+def test_parallel_pair_and_single_file_runs_neither_deadlock_nor_lose_edits(confdir):
+    """postfix_config locks main.cf then master.cf; maincf and mastercf each take one of the two."""
+    procs = []
+    for n in range(5):
+        procs.append(
+            (
+                "postfix_config",
+                {
+                    "config_dir": str(confdir),
+                    "params": {"race_restrictions_%d" % n: "permit_mynetworks, reject"},
+                    "services": [
+                        {
+                            "name": "127.0.0.1:%d" % (10020 + n),
+                            "command": "smtpd",
+                            "options": {"smtpd_client_restrictions": "$race_restrictions_%d" % n},
+                        }
+                    ],
+                },
+            )
+        )
+    single_params = {"smtpd_tls_loglevel": "1", "delay_warning_time": "4h", "smtpd_helo_required": "yes"}
+    for name, value in single_params.items():
+        procs.append(("maincf", {"config_dir": str(confdir), "params": {name: value}}))
+    for n in range(3):
+        procs.append(
+            (
+                "mastercf",
+                {"config_dir": str(confdir), "services": [{"name": "[::1]:%d" % (2525 + n), "command": "smtpd"}]},
+            )
+        )
+    running = [
+        subprocess.Popen(module_command(name, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=module_env())
+        for name, args in procs
+    ]
+    results = []
+    for proc in running:
+        out, err = proc.communicate(timeout=600)
+        assert out, err.decode(errors="replace")
+        results.append(json.loads(out))
+    assert [r.get("failed", False) for r in results] == [False] * len(procs), [r.get("msg") for r in results]
+    main = parsed(postconf(confdir, "-n"))
+    for n in range(5):
+        assert main["race_restrictions_%d" % n] == "permit_mynetworks, reject"
+    for name, value in single_params.items():
+        assert main[name] == value
+    services = {tuple(line.split()[:2]) for line in postconf(confdir, "-M").splitlines()}
+    for n in range(5):
+        assert ("127.0.0.1:%d" % (10020 + n), "inet") in services
+    for n in range(3):
+        assert ("[::1]:%d" % (2525 + n), "inet") in services
+    overrides = parsed(postconf(confdir, "-P", "-x"))
+    assert overrides["127.0.0.1:10024/inet/smtpd_client_restrictions"] == "permit_mynetworks, reject"
+    assert sorted(os.listdir(confdir)) == ["data", "main.cf", "master.cf", "queue"]
