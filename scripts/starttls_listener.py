@@ -57,7 +57,7 @@ def main():
     with open(portfile, "w", encoding="ascii") as handle:
         handle.write(str(server.getsockname()[1]))
     while True:
-        conn, _ = server.accept()
+        conn = server.accept()[0]
         threading.Thread(target=serve, args=(conn, ctx), daemon=True).start()
 
 
