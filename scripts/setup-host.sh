@@ -6,7 +6,8 @@
 #   3. Debian base images built with debootstrap + podman import (no registry needed):
 #      the suites named as arguments (default: bookworm trixie; `make demo` needs only bookworm)
 #   4. proof that each host tool does its job here: podman starts a container, swaks starts
-#      TLS against a local STARTTLS listener, testssl.sh scans that listener
+#      TLS against a local STARTTLS listener, testssl.sh scans that listener, headless
+#      chromium renders a page to a PNG (the audit report's screenshot check)
 # Every step is idempotent: a second run changes nothing and takes seconds.
 # Usage: setup-host.sh [suite...]
 set -euo pipefail
@@ -16,7 +17,7 @@ log() { printf '[setup-host] %s\n' "$*"; }
 # libnet-ssleay-perl is only a recommendation of swaks, but swaks -tls needs it.
 APT_PACKAGES=(podman runc conmon debootstrap uidmap slirp4netns fuse-overlayfs
               swaks libnet-ssleay-perl testssl.sh openssl ca-certificates postfix
-              python3 rsync git make shellcheck)
+              python3 rsync git make shellcheck chromium fonts-dejavu-core)
 
 install_packages() {
   local missing=()
@@ -138,6 +139,27 @@ check_tls_clients() {
   stop_check_listener
 }
 
+check_chromium() {
+  local dir out
+  dir=$(mktemp -d /tmp/mailsec-setup-chromium.XXXXXX)
+  printf '<!doctype html><title>check</title><h1 style="color:#b00">mailsec</h1>' > "$dir/check.html"
+  # root needs --no-sandbox; a fresh profile directory keeps it off root's own
+  out=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$dir/profile" \
+        --window-size=320,200 --screenshot="$dir/check.png" "file://$dir/check.html" 2>&1 || true)
+  if ! python3 - "$dir/check.png" <<'PY'
+import struct, sys
+with open(sys.argv[1], "rb") as handle:
+    head = handle.read(24)
+sys.exit(0 if head[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", head[16:24]) == (320, 200) else 1)
+PY
+  then
+    rm -rf "$dir"
+    fail "headless chromium could not render a page to PNG (packages chromium, fonts-dejavu-core): $(tail -3 <<<"$out")"
+  fi
+  rm -rf "$dir"
+  log "headless chromium renders pages"
+}
+
 main() {
   [ "$(id -u)" = 0 ] || { echo "setup-host.sh must run as root" >&2; exit 1; }
   local suites=("$@")
@@ -149,6 +171,7 @@ main() {
   done
   check_podman "docker.io/library/debian:${suites[0]}"
   check_tls_clients
+  check_chromium
 }
 
 main "$@"

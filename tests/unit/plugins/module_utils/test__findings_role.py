@@ -169,21 +169,23 @@ def test_policy_map_type_follows_postconf_m():
 
 
 def test_switching_the_policy_table_and_dane_off_removes_what_they_set():
-    on, _ = render(
-        postfix_hardening_outbound_level="dane", postfix_hardening_tls_policies={"partner.example": "secure"}
-    )
+    dane_and_table = {
+        "postfix_hardening_outbound_level": "dane",
+        "postfix_hardening_tls_policies": {"partner.example": "secure"},
+    }
+    on = render(**dane_and_table)[0]
     assert (on["smtp_dns_support_level"], on["smtp_tls_policy_maps"]) == ("dnssec", "hash:/etc/postfix/tls_policy")
     live = {"smtp_dns_support_level": "dnssec", "smtp_tls_policy_maps": "hash:/etc/postfix/tls_policy"}
-    off, _ = render(live_main=live)
+    off = render(live_main=live)[0]
     assert off["smtp_dns_support_level"] is None and off["smtp_tls_policy_maps"] is None  # null: removed
     # an operator's own table and DNS level are not the role's to remove
     own = {"smtp_dns_support_level": "enabled", "smtp_tls_policy_maps": "hash:/etc/postfix/partners"}
-    params, _ = render(live_main=own)
+    params = render(live_main=own)[0]
     assert "smtp_dns_support_level" not in params and "smtp_tls_policy_maps" not in params
 
 
 def test_a_dane_entry_in_the_policy_table_keeps_dnssec():
-    params, _ = render(
+    params = render(
         live_main={"smtp_dns_support_level": "dnssec"}, postfix_hardening_tls_policies={"partner.example": "dane-only"}
-    )
+    )[0]
     assert params["smtp_dns_support_level"] == "dnssec"
