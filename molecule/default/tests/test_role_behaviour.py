@@ -110,8 +110,18 @@ def test_failing_health_check_rolls_back_and_postfix_keeps_serving(target):
             {"postfix_hardening_service_overrides": {"submission/inet": {"smtpd_tls_securty_level": "encrypt"}}},
             "smtpd_tls_securty_level",
         ),
-        ({"postfix_hardening_service_overrides": {"relay/unix": {"smtp_tls_security_level": "encrypt"}}}, "relay/unix"),
+        # overrides go to any service master.cf has, and only to those
+        (
+            {"postfix_hardening_service_overrides": {"nosuch/unix": {"smtp_tls_security_level": "encrypt"}}},
+            "nosuch/unix",
+        ),
         ({"postfix_hardening_cert_mode": "provided"}, "needs postfix_hardening_cert_chains"),
+        (
+            {"postfix_hardening_relay_username": "", "postfix_hardening_relay_password": ""},
+            "postfix_hardening_relayhost needs postfix_hardening_relay_username",
+        ),
+        ({"postfix_hardening_relay_password": "two\nlines"}, "postfix_hardening_relay_password must not contain"),
+        ({"postfix_hardening_sender_logins": {"alice": ["alice at example.org"]}}, "postfix_hardening_sender_logins"),
     ],
     ids=[
         "unknown-profile",
@@ -119,8 +129,11 @@ def test_failing_health_check_rolls_back_and_postfix_keeps_serving(target):
         "newline-in-value",
         "provided-key-mismatch",
         "typo-in-override",
-        "unmanaged-service-override",
+        "override-for-a-service-master-cf-lacks",
         "provided-without-chains",
+        "relay-without-credentials",
+        "newline-in-relay-password",
+        "sender-login-not-an-address",
     ],
 )
 def test_bad_input_fails_naming_the_culprit_and_changes_nothing(target, extra, named):

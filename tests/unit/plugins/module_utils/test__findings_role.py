@@ -3,9 +3,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The role's output and the audit agree: what postfix_hardening writes raises no finding.
 
-The role's own expressions (defaults, vars/main.yml and the first task of tasks/config.yml)
-are rendered with Ansible's templar for each profile and platform, the result is turned
-into the effective view with the same code postfix_info uses, and judged by tls_findings.
+The role's inputs (defaults and the input mapping of vars/main.yml) are rendered with
+Ansible's templar for each profile and platform and given to the baseline
+(plugin_utils/_baseline.py, the filter mailsec.postfix.baseline the role calls); the result
+is turned into the effective view with the same code postfix_info uses, and judged by
+tls_findings.
 The same rendering checks the version-aware key-exchange groups, the policy map type and
 that switching a feature off removes what switching it on set.
 """
@@ -18,6 +20,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
 from ansible_collections.mailsec.postfix.plugins.module_utils import _findings, _postfix_policy
+from ansible_collections.mailsec.postfix.plugins.plugin_utils import _baseline
 
 ROLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "roles", "postfix_hardening")
 
@@ -33,6 +36,12 @@ DEFAULTS_310 = dict(
 DEFAULTS_37 = dict(_postfix_policy.FALLBACK_DEFAULTS, mail_version="3.7.11")
 # What each profile accepts on purpose: interop keeps TLS 1.0/1.1 on port 25, reported as info.
 ACCEPTED = {"interop": [("info", "smtp", "weak_protocols_opportunistic")], "intermediate": [], "modern": []}
+RELAY_AND_SENDERS = {
+    "postfix_hardening_relayhost": "[smtp.example.net]:587",
+    "postfix_hardening_relay_username": "mx1",
+    "postfix_hardening_relay_password": "not-a-real-secret",
+    "postfix_hardening_sender_logins": {"alice": ["alice@example.org"], "shop": ["@shop.example.org"]},
+}
 
 
 def _trusted(value):
@@ -50,29 +59,26 @@ def _load(relpath):
         return _trusted(yaml.safe_load(handle))
 
 
-def render(platform=DEBIAN12, live_main=None, map_types=("hash",), **role_vars):
+def render(platform=DEBIAN12, live_main=None, map_types=("hash",), live_services=None, **role_vars):
     """(main.cf parameters, master.cf services) exactly as the role computes them."""
-    task = _load("tasks/config.yml")[0]
     variables = dict(_load("defaults/main.yml"))
-    variables.update(_load("vars/main.yml"))
-    variables.update(task["vars"])
     variables.update(role_vars)
     variables.update(
         role_path=ROLE,
-        _postfix_hardening_info={
-            "postfix_info": {
-                "version": platform[0],
-                "openssl_version": platform[1],
-                "map_types": list(map_types),
-                "main": dict(live_main or {}),
-            }
-        },
         _postfix_hardening_chain_files=["/etc/postfix/tls/mx-ecdsa.key", "/etc/postfix/tls/mx-ecdsa.crt"],
         _postfix_hardening_supported_versioned=["smtpd_forbid_unauth_pipelining", "smtpd_forbid_bare_newline"],
     )
     templar = Templar(loader=DataLoader(), variables=variables)
-    facts = task["ansible.builtin.set_fact"]
-    return templar.template(facts["_postfix_hardening_params"]), templar.template(facts["_postfix_hardening_services"])
+    inputs = templar.template(_load("vars/main.yml")["_postfix_hardening_baseline_inputs"])
+    info = {
+        "version": platform[0],
+        "openssl_version": platform[1],
+        "map_types": list(map_types),
+        "main": dict(live_main or {}),
+        "services": list(live_services or []),
+    }
+    built = _baseline.build(info, inputs)
+    return built["params"], built["services"]
 
 
 def _text(value):
@@ -117,18 +123,33 @@ def judged(info, profile):
 )
 @pytest.mark.parametrize(
     "role_vars",
-    [{}, {"postfix_hardening_tls_policies": {"partner.example": "secure match=mx.partner.example"}}],
-    ids=["defaults", "policy-table"],
+    [
+        {},
+        {"postfix_hardening_tls_policies": {"partner.example": "secure match=mx.partner.example"}},
+        RELAY_AND_SENDERS,
+        dict(RELAY_AND_SENDERS, postfix_hardening_relay_tls_level="secure"),
+    ],
+    ids=["defaults", "policy-table", "relay-and-sender-binding", "relay-secure"],
 )
 def test_role_output_raises_no_finding(profile, platform, defaults, role_vars):
     params, services = render(platform, postfix_hardening_profile=profile, **role_vars)
     info = view(params, services, defaults)
-    assert judged(info, profile) == ACCEPTED[profile]
+    expected = list(ACCEPTED[profile])
+    if not role_vars.get("postfix_hardening_sender_logins"):
+        # without sender logins an authenticated user may send as anyone: said, not hidden
+        severity = "low" if profile == "modern" else "info"
+        expected += [(severity, name, "submission_without_sender_binding") for name in ("submission", "submissions")]
+    assert sorted(judged(info, profile)) == sorted(expected)
 
 
 @pytest.mark.parametrize("profile", _findings.PROFILES)
 def test_role_output_with_dane_raises_no_finding_behind_a_local_resolver(profile):
-    params, services = render(DEBIAN13, postfix_hardening_profile=profile, postfix_hardening_outbound_level="dane")
+    params, services = render(
+        DEBIAN13,
+        postfix_hardening_profile=profile,
+        postfix_hardening_outbound_level="dane",
+        postfix_hardening_sender_logins=RELAY_AND_SENDERS["postfix_hardening_sender_logins"],
+    )
     info = view(params, services, DEFAULTS_310)
     info["resolver"] = {"path": "/var/spool/postfix/etc/resolv.conf", "nameservers": ["127.0.0.1"]}
     assert judged(info, profile) == ACCEPTED[profile]
@@ -150,11 +171,10 @@ def test_groups_are_mozillas_list_and_the_hybrid_first_only_where_postfix_and_op
 
 
 def test_every_group_the_role_writes_is_one_the_audit_allows():
-    rvars = _load("vars/main.yml")
-    for key in ("_postfix_hardening_groups_classic", "_postfix_hardening_groups_hybrid"):
-        names = _findings.group_names(" ".join(rvars[key]))
-        assert names and set(names) <= set(_findings.ALLOWED_EC_GROUPS), key
-    assert _findings.group_names(" ".join(rvars["_postfix_hardening_groups_classic"])) == [
+    for groups in (_baseline.GROUPS_CLASSIC, _baseline.GROUPS_HYBRID):
+        names = _findings.group_names(" ".join(groups))
+        assert names and set(names) <= set(_findings.ALLOWED_EC_GROUPS), groups
+    assert _findings.group_names(" ".join(_baseline.GROUPS_CLASSIC)) == [
         "x25519",
         "prime256v1",
         "secp384r1",
