@@ -151,22 +151,18 @@ def postscreen_in_front(info):
     )
 
 
-def relay_policy(level, ca_file):
-    """The policy-table entry for the relay: mandatory TLS; secure checks its name against a CA."""
+def relay_policy(level):
+    """The policy-table entry for the relay: mandatory TLS; secure also checks its name (nexthop)."""
     if level not in ("encrypt", "secure"):
         raise BaselineError("postfix_hardening_relay_tls_level must be encrypt or secure, got %r" % (level,))
-    if level == "secure":
-        return "secure tafile=%s" % (ca_file or SYSTEM_CA_FILE)
-    return "encrypt"
+    return level
 
 
 def tls_policies(inputs):
     """The TLS policy table: the operator's destinations plus the relay."""
     policies = dict(inputs.get("tls_policies") or {})
     if inputs.get("relayhost"):
-        policies[inputs["relayhost"]] = relay_policy(
-            inputs.get("relay_tls_level", "encrypt"), inputs.get("relay_ca_file")
-        )
+        policies[inputs["relayhost"]] = relay_policy(inputs.get("relay_tls_level", "encrypt"))
     return policies
 
 
@@ -211,9 +207,15 @@ RELAY_PARAMS = (
 
 
 def _relay(info, inputs, config_dir):
-    """SASL towards the relay (TLS is mandatory through the policy table)."""
+    """SASL towards the relay (TLS is mandatory through the policy table).
+
+    ``secure`` verifies the relay against smtp_tls_CAfile: Postfix reads that file before
+    the smtp client enters its chroot (Debian runs it chrooted), while a policy entry's
+    ``tafile=`` is opened inside the chroot, where the path does not exist.
+    """
+    main = info.get("main") or {}
     if inputs.get("relayhost"):
-        return dict(
+        out = dict(
             zip(
                 RELAY_PARAMS,
                 (
@@ -226,9 +228,20 @@ def _relay(info, inputs, config_dir):
                 ),
             )
         )
-    if names_own_table((info.get("main") or {}).get("smtp_sasl_password_maps"), config_dir, "sasl_passwd"):
-        return dict.fromkeys(RELAY_PARAMS)
+        if inputs.get("relay_tls_level") == "secure":
+            out["smtp_tls_CAfile"] = inputs.get("relay_ca_file") or SYSTEM_CA_FILE
+        elif names_own_table(main.get("smtp_sasl_password_maps"), config_dir, "sasl_passwd"):
+            out.update(_ca_file_back(main))
+        return out
+    if names_own_table(main.get("smtp_sasl_password_maps"), config_dir, "sasl_passwd"):
+        return dict(dict.fromkeys(RELAY_PARAMS), **_ca_file_back(main))
     return {}
+
+
+def _ca_file_back(main):
+    """The role's relay CA goes back to the system CAs (Debian's default smtp_tls_CAfile)."""
+    current = main.get("smtp_tls_CAfile")
+    return {"smtp_tls_CAfile": SYSTEM_CA_FILE} if current and current != SYSTEM_CA_FILE else {}
 
 
 def _sender_binding(info, inputs, config_dir):

@@ -64,17 +64,28 @@ def test_relay_sets_sasl_with_noanonymous_and_mandatory_tls_for_the_relay_alone(
 
 
 @pytest.mark.parametrize(
-    "ca_file,entry",
-    [
-        ("", "secure tafile=/etc/ssl/certs/ca-certificates.crt"),
-        ("/etc/ssl/relay-ca.pem", "secure tafile=/etc/ssl/relay-ca.pem"),
-    ],
+    "ca_file,trusted",
+    [("", "/etc/ssl/certs/ca-certificates.crt"), ("/etc/ssl/relay-ca.pem", "/etc/ssl/relay-ca.pem")],
 )
-def test_secure_relay_checks_the_name_against_the_given_or_the_system_cas(ca_file, entry):
+def test_secure_relay_checks_the_name_against_the_given_or_the_system_cas(ca_file, trusted):
     inputs = dict(RELAY, relay_tls_level="secure", relay_ca_file=ca_file)
     built = _baseline.build(info(map_types=("hash",)), inputs)
-    assert built["tables"]["tls_policy"]["entries"]["[smtp.example.net]:587"] == entry
+    assert built["tables"]["tls_policy"]["entries"]["[smtp.example.net]:587"] == "secure"
+    # read before the smtp client's chroot; a policy tafile= would be opened inside it
+    assert built["params"]["smtp_tls_CAfile"] == trusted
     assert built["tables"]["tls_policy"]["built"] == "/etc/postfix/tls_policy.db"
+    assert "smtp_tls_CAfile" not in _baseline.build(info(), dict(RELAY))["params"]  # encrypt: no CA involved
+
+
+def test_switching_the_relay_off_gives_the_ca_setting_back_to_the_system_cas():
+    live = {"smtp_sasl_password_maps": "hash:/etc/postfix/sasl_passwd", "smtp_tls_CAfile": "/etc/ssl/relay-ca.pem"}
+    assert _baseline.build(info(main=live), {})["params"]["smtp_tls_CAfile"] == "/etc/ssl/certs/ca-certificates.crt"
+    assert _baseline.build(info(main=live), dict(RELAY))["params"]["smtp_tls_CAfile"] == (
+        "/etc/ssl/certs/ca-certificates.crt"
+    )
+    # an operator's own CA file without the role's relay stays
+    own = {"smtp_tls_CAfile": "/etc/ssl/my-ca.pem"}
+    assert "smtp_tls_CAfile" not in _baseline.build(info(main=own), {})["params"]
 
 
 def test_operator_policies_and_the_relay_share_the_table():
