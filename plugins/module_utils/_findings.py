@@ -47,11 +47,15 @@ FINDING_IDS = (
     "sasl_socket_unreachable",
     "dane_without_validating_resolver",
     "key_exchange_groups_excluded",
+    "relay_auth_without_mandatory_tls",
+    "relay_sasl_anonymous_allowed",
+    "relay_password_map_readable",
+    "submission_without_sender_binding",
 )
 
 # Key-exchange groups every profile allows (Mozilla's intermediate and modern lists, plus the
 # hybrid post-quantum X25519MLKEM768), by the lower-case OpenSSL names and their aliases.
-# The role writes a subset of these (roles/postfix_hardening/vars/main.yml, checked by a
+# The role writes a subset of these (plugins/plugin_utils/_baseline.py, checked by a
 # unit test); FFDHE groups stay at Postfix's default of ffdhe2048 and ffdhe3072.
 ALLOWED_EC_GROUPS = ("x25519mlkem768", "x25519", "prime256v1", "secp384r1")
 ALLOWED_FFDHE_GROUPS = ("ffdhe2048", "ffdhe3072")
@@ -60,6 +64,28 @@ GROUP_ALIASES = {"p-256": "prime256v1", "secp256r1": "prime256v1", "p-384": "sec
 GROUP_SPELLING = {"x25519mlkem768": "X25519MLKEM768", "x25519": "X25519", "x448": "X448"}
 # smtp_tls_security_level values (global or per destination) at which the *_mandatory_* settings apply.
 OUTBOUND_MANDATORY_LEVELS = ("encrypt", "dane", "dane-only", "fingerprint", "verify", "secure")
+# TLS levels (smtp_tls_security_level or a policy-table entry) at which the relay credentials may
+# leave in plaintext, and why. encrypt, secure, verify, fingerprint and dane-only never talk to the
+# relay without TLS; "dane" is here: without usable TLSA records it is "may". Any other word is no
+# level Postfix knows, and the smtp client then defers the mail instead of sending it.
+RELAY_OPTIONAL_LEVELS = {
+    "none": "the client never issues STARTTLS there",
+    "may": "STARTTLS is used only when the relay offers it, and a man in the middle can strip that offer",
+    "dane": "without DNSSEC-signed TLSA records for the relay, 'dane' means 'may': TLS stays optional and the "
+    "certificate unchecked",
+}
+# Map types that postmap builds (the fix for a table entry then includes running postmap).
+BUILT_MAP_TYPES = ("hash", "btree", "lmdb", "cdb", "dbm", "sdbm")
+# Restrictions that tie the envelope sender to the SASL login (smtpd_sender_login_maps).
+SENDER_BINDING = ("reject_sender_login_mismatch", "reject_authenticated_sender_login_mismatch")
+# The restriction lists smtpd evaluates per message, and the listener keys holding them.
+SENDER_BINDING_LISTS = (
+    ("smtpd_sender_restrictions", "sender_restrictions"),
+    ("smtpd_recipient_restrictions", "recipient_restrictions"),
+    ("smtpd_relay_restrictions", "relay_restrictions"),
+    ("smtpd_client_restrictions", "client_restrictions"),
+    ("smtpd_helo_restrictions", "helo_restrictions"),
+)
 # systemd-resolved's stub listener: it sets the AD bit only with DNSSEC=yes (Debian's default is no).
 RESOLVED_STUB = "127.0.0.53"
 
@@ -698,6 +724,258 @@ def _sasl_sockets(info):
     return out
 
 
+# ---------------------------------------------------------------- relayhost and sender binding
+
+
+def _map_type(info):
+    """The table type to suggest: lmdb where this Postfix has it (postconf -m), else hash."""
+    return "lmdb" if "lmdb" in (info.get("map_types") or []) else "hash"
+
+
+def _config_dir(info):
+    return (info.get("config_dir") or "/etc/postfix").rstrip("/") or "/etc/postfix"
+
+
+def _relay_postconf(relay, param, value):
+    """The postconf command that sets an smtp client parameter where it is in force."""
+    if (relay.get("origins") or {}).get(param) == "master.cf":
+        return "postconf -P 'smtp/unix/%s=%s'" % (param, value)
+    return "postconf -e '%s = %s'" % (param, value)
+
+
+def _table_type(spec):
+    """``hash`` of ``hash:/etc/postfix/tls_policy`` (``proxy`` for a proxied table: nothing to build here)."""
+    return (spec or "").split(":", 1)[0].lower()
+
+
+def _relay_tls(dest, relay, info):
+    level = dest.get("tls_level")
+    if level not in RELAY_OPTIONAL_LEVELS:
+        # mandatory, unknown (the table was not consulted) or no level at all (Postfix defers)
+        return []
+    nexthop = dest.get("nexthop")
+    entry = "%s encrypt" % nexthop
+    if dest.get("tls_level_source") == "smtp_tls_policy_maps":
+        table = (dest.get("policy") or [{}])[-1].get("map") or "smtp_tls_policy_maps"
+        decided = "the entry '%s %s' in the TLS policy table %s" % (nexthop, level, table)
+        fix = "change that entry in %s to '%s' (or '%s secure' to verify the relay's certificate too)" % (
+            table,
+            entry,
+            nexthop,
+        )
+    else:
+        maps = relay.get("policy_maps") or []
+        source = dest.get("tls_level_source") or "smtp_tls_security_level"
+        decided = "smtp_tls_security_level = %s%s, since %s" % (
+            level,
+            "" if source == "smtp_tls_security_level" else " (from %s)" % source,
+            "smtp_tls_policy_maps (%s) has no entry for it" % ", ".join(maps)
+            if maps
+            else "smtp_tls_policy_maps is not set",
+        )
+        if maps:
+            table = maps[0]
+            fix = "add the line '%s' (or '%s secure' to verify the relay's certificate too) to %s" % (
+                entry,
+                nexthop,
+                table,
+            )
+        else:
+            table = "%s:%s/tls_policy" % (_map_type(info), _config_dir(info))
+            fix = "%s; echo '%s' >> %s/tls_policy" % (
+                _relay_postconf(relay, "smtp_tls_policy_maps", table),
+                entry,
+                _config_dir(info),
+            )
+    if _table_type(table) in BUILT_MAP_TYPES:
+        fix += "; postmap %s" % table
+    fix += "; postfix reload (mandatory TLS for the relay only: smtp_tls_security_level stays as it is for other "
+    fix += "destinations)"
+    return [
+        _finding(
+            "relay_auth_without_mandatory_tls",
+            "high",
+            "outbound",
+            "The smtp client logs in to the relayhost %s (smtp_sasl_auth_enable = yes), but the TLS level for that "
+            "next hop is '%s', decided by %s: %s, so the relay login and password can cross the network in "
+            "plaintext." % (nexthop, level, decided, RELAY_OPTIONAL_LEVELS[level]),
+            fix,
+        )
+    ]
+
+
+def _relay_anonymous(relay):
+    plain = relay.get("sasl_security_options") or []
+    tls = relay.get("sasl_tls_security_options") or []
+    missing = [
+        param
+        for param, options in (("smtp_sasl_security_options", plain), ("smtp_sasl_tls_security_options", tls))
+        if "noanonymous" not in options
+    ]
+    if not missing:
+        return []
+    relayhost = relay.get("relayhost")
+    target = (
+        "the relayhost %s" % relayhost
+        if relayhost
+        else "any server for which smtp_sasl_password_maps has an entry (no relayhost is set)"
+    )
+    fixes = []
+    if "smtp_sasl_security_options" in missing:
+        fixes.append(_relay_postconf(relay, "smtp_sasl_security_options", "noplaintext, noanonymous"))
+    if "smtp_sasl_tls_security_options" in missing:
+        fixes.append(_relay_postconf(relay, "smtp_sasl_tls_security_options", "noanonymous"))
+    return [
+        _finding(
+            "relay_sasl_anonymous_allowed",
+            "medium",
+            "outbound",
+            "The smtp client authenticates to %s, and %s lacks noanonymous (smtp_sasl_security_options = %s; "
+            "smtp_sasl_tls_security_options = %s, the set used once TLS is up, which inherits "
+            "$smtp_sasl_security_options by default). These lists replace Postfix's default 'noplaintext, "
+            "noanonymous', so the client accepts an anonymous SASL mechanism when the server, or a man in the middle "
+            "rewriting its EHLO reply, offers one, and the mail leaves without the relay account's authentication."
+            % (target, " and ".join(missing), ", ".join(plain) or "(empty)", ", ".join(tls) or "(empty)"),
+            "; ".join(fixes) + "; postfix reload",
+        )
+    ]
+
+
+def _mode_bits(mode):
+    try:
+        return int(mode or "0", 8)
+    except (TypeError, ValueError):
+        return 0
+
+
+_FILE_ROLES = {
+    "source": "the source file of",
+    "map": "the database postmap built for",
+    "table": "the table file of",
+    "config": "the client configuration (with its database password) of",
+}
+
+
+def _password_map_files(relay):
+    out = []
+    for table in relay.get("password_maps") or []:
+        for item in table.get("files") or []:
+            if not item.get("exists") or item.get("regular") is False:
+                continue  # a missing file is Postfix's error to report, not a leak
+            uid = item.get("uid")
+            foreign = uid != 0 if uid is not None else item.get("owner") not in (None, "root")
+            problems = []
+            if item.get("readable_by_others") or _mode_bits(item.get("mode")) & 0o044:
+                problems.append(
+                    "its mode %s lets %s read it"
+                    % (
+                        item.get("mode"),
+                        "every local user" if _mode_bits(item.get("mode")) & 0o004 else "group %s" % item.get("group"),
+                    )
+                )
+            if foreign:
+                problems.append(
+                    "it belongs to %s, not root, so that account can read and replace it" % item.get("owner")
+                )
+            if not problems:
+                continue
+            out.append(
+                _finding(
+                    "relay_password_map_readable",
+                    "high",
+                    "outbound",
+                    "%s, %s %s (smtp_sasl_password_maps), holds the relay login and password in clear text, but "
+                    "%s."
+                    % (
+                        item.get("path"),
+                        _FILE_ROLES.get(item.get("role"), "a file of"),
+                        table.get("map"),
+                        " and ".join(problems),
+                    ),
+                    "chown root:root %s && chmod 0600 %s (Postfix opens the table before it enters the chroot and "
+                    "drops privileges, so root alone needs to read it)" % (item.get("path"), item.get("path")),
+                )
+            )
+    return out
+
+
+def _relay_findings(info):
+    relay = info.get("relay")
+    if not relay:
+        return []  # an older postfix_info result: nothing to judge
+    out = []
+    if relay.get("sasl_auth_enable"):
+        # without a relayhost the destinations are unknown: no TLS judgement then
+        for dest in relay.get("destinations") or []:
+            out.extend(_relay_tls(dest, relay, info))
+        out.extend(_relay_anonymous(relay))
+    out.extend(_password_map_files(relay))
+    return out
+
+
+def _binds_sender(restrictions):
+    """Whether a list applies a sender/login check to authenticated clients (before a permit ends it)."""
+    for item in restrictions or []:
+        if item in SENDER_BINDING:
+            return True
+        if item in ("permit", "permit_sasl_authenticated"):
+            return False
+    return False
+
+
+def _sender_binding(lst, info, profile):
+    if not lst.get("sasl_enabled") or _is_public_smtp(lst) or "sender_login_maps" not in lst:
+        # port 25 with AUTH is auth_on_public_smtp; no sender_login_maps key: an older postfix_info result
+        return []
+    maps = lst.get("sender_login_maps") or ""
+    enforced = [param for param, key in SENDER_BINDING_LISTS if _binds_sender(lst.get(key))]
+    if maps and enforced:
+        return []
+    table = "%s:%s/sender_logins" % (_map_type(info), _config_dir(info))
+    if not maps and not enforced:
+        why = (
+            "smtpd_sender_login_maps is empty and no restriction list applies reject_sender_login_mismatch "
+            "(or reject_authenticated_sender_login_mismatch)"
+        )
+    elif not maps:
+        why = (
+            "%s applies a sender login check, but smtpd_sender_login_maps is empty: there is no table of which login "
+            "owns which address to check against" % " and ".join(enforced)
+        )
+    else:
+        why = (
+            "smtpd_sender_login_maps = %s says which login owns which address, but none of %s applies "
+            "reject_sender_login_mismatch (or reject_authenticated_sender_login_mismatch) before a permit ends "
+            "the list, so the table is never enforced"
+            % (maps, ", ".join(param for param, _key in SENDER_BINDING_LISTS))
+        )
+    options = []
+    if not maps:
+        options.append("-o smtpd_sender_login_maps=%s" % table)
+    if not enforced:
+        options.append(
+            "-o smtpd_sender_restrictions=%s"
+            % ",".join(["reject_sender_login_mismatch", *(lst.get("sender_restrictions") or [])])
+        )
+    fix = "master.cf service %s: %s" % (lst.get("settings_service") or "%s/inet" % lst["service"], " ".join(options))
+    if not maps:
+        fix += (
+            " (one line per address or @domain with the login(s) that may use it, e.g. 'alice@example.com alice'; "
+            "then postmap %s)" % table
+        )
+    return [
+        _finding(
+            "submission_without_sender_binding",
+            "low" if profile == "modern" else "info",
+            lst["service"],
+            "%s offers AUTH but does not tie the envelope sender to the login: %s. Any authenticated user, or "
+            "anyone with one stolen password, can send as any address, another user's or another domain's."
+            % (_label(lst), why),
+            fix,
+        )
+    ]
+
+
 def group_names(value):
     """Group names of a tls_eecdh_auto_curves/tls_ffdhe_auto_groups value, lower case, aliases resolved.
 
@@ -759,12 +1037,14 @@ def findings(info, profile="intermediate"):
         out.extend(_no_starttls(lst))
         out.extend(_open_relay(lst))
         out.extend(_modern_tls12(lst, info, profile))
+        out.extend(_sender_binding(lst, info, profile))
     outbound = info.get("outbound") or {}
     out.extend(_outbound_findings(outbound, info))
     out.extend(_outbound_plaintext(outbound))
     out.extend(_dane_dnssec(outbound))
     out.extend(_dane_resolver(outbound, info))
     out.extend(_outbound_mandatory_weak(outbound, info))
+    out.extend(_relay_findings(info))
     out.extend(_sasl_sockets(info))
     out.extend(_group_findings(info, profile))
     by_name = dict((lst["service"], lst) for lst in listeners)

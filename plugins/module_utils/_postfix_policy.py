@@ -31,7 +31,12 @@ __metaclass__ = type
 import re
 
 from ansible_collections.mailsec.postfix.plugins.module_utils import _maincf, _mastercf
-from ansible_collections.mailsec.postfix.plugins.module_utils._values import SPACE, fold_whitespace, list_tokens
+from ansible_collections.mailsec.postfix.plugins.module_utils._values import (
+    SPACE,
+    fold_whitespace,
+    list_tokens,
+    split_words,
+)
 
 KNOWN_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 MODERN_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
@@ -84,8 +89,11 @@ DEFAULT_NAMES = (
     "smtpd_sasl_path",
     "queue_directory",
     "smtpd_client_restrictions",
+    "smtpd_helo_restrictions",
+    "smtpd_sender_restrictions",
     "smtpd_relay_restrictions",
     "smtpd_recipient_restrictions",
+    "smtpd_sender_login_maps",
     "smtp_tls_security_level",
     "smtp_use_tls",
     "smtp_enforce_tls",
@@ -108,6 +116,12 @@ DEFAULT_NAMES = (
     "tls_eecdh_auto_curves",
     "tls_ffdhe_auto_groups",
     "smtp_dns_support_level",
+    # the smtp client's SASL towards a relayhost
+    "relayhost",
+    "smtp_sasl_auth_enable",
+    "smtp_sasl_password_maps",
+    "smtp_sasl_security_options",
+    "smtp_sasl_tls_security_options",
 )
 
 # Parameters that are obsolete or overridden by newer ones (postconf(5);
@@ -615,6 +629,10 @@ def effective_listener(service, ns, via=None, settings_service=None):
         "client_restrictions": list_tokens(ns.get("smtpd_client_restrictions")),
         "relay_restrictions": list_tokens(ns.get("smtpd_relay_restrictions")),
         "recipient_restrictions": list_tokens(ns.get("smtpd_recipient_restrictions")),
+        "helo_restrictions": list_tokens(ns.get("smtpd_helo_restrictions")),
+        "sender_restrictions": list_tokens(ns.get("smtpd_sender_restrictions")),
+        # Which logins own which envelope senders (empty: no binding), as configured, expanded.
+        "sender_login_maps": ns.get("smtpd_sender_login_maps").strip(SPACE),
         "mandatory_settings_ignored": _mandatory_set_but_ignored(ns, SMTPD_MANDATORY_PARAMS, mandatory),
         "overrides": dict(ns.overrides),
         "deprecated_overrides": _deprecated_in(ns.overrides),
@@ -633,6 +651,8 @@ def effective_listener(service, ns, via=None, settings_service=None):
                 "smtpd_sasl_tls_security_options",
                 "smtpd_relay_restrictions",
                 "smtpd_recipient_restrictions",
+                "smtpd_sender_login_maps",
+                "smtpd_sender_restrictions",
             )
         ),
     }
@@ -669,12 +689,18 @@ def effective_listeners(defaults, main, services):
     return listeners
 
 
-def effective_outbound(defaults, main, services=None):
-    """The smtp client's TLS policy (main.cf; an ``smtp unix smtp`` -o wins)."""
+def _smtp_client_overrides(services):
+    """The -o overrides of the ``smtp unix smtp`` service (the smtp client)."""
     overrides = {}
     for svc in services or []:
         if svc["name"] == "smtp" and svc["type"] == "unix" and svc["command"] == "smtp":
             overrides = svc.get("overrides") or {}
+    return overrides
+
+
+def effective_outbound(defaults, main, services=None):
+    """The smtp client's TLS policy (main.cf; an ``smtp unix smtp`` -o wins)."""
+    overrides = _smtp_client_overrides(services)
     ns = Namespace(defaults, main, overrides)
     level = ns.get("smtp_tls_security_level").strip(SPACE).lower()
     source = "smtp_tls_security_level"
@@ -714,6 +740,221 @@ def effective_outbound(defaults, main, services=None):
     return outbound
 
 
+# ---------------------------------------------------------------- relayhost and the smtp client's SASL
+#
+# Lookup tables are named ``type:name`` in a list parameter. Which files a table reads
+# follows from its type: postmap builds ``name.db`` (hash, btree), ``name.lmdb``,
+# ``name.cdb`` or ``name.dir``/``name.pag`` (dbm, sdbm) from the source file ``name``;
+# texthash, regexp, pcre and cidr read ``name`` itself; the database clients read a
+# configuration file (which holds the database password). static: and inline: tables
+# carry their data, a relay password included, in the name: it is never returned.
+
+BUILT_MAP_SUFFIXES = {
+    "hash": (".db",),
+    "btree": (".db",),
+    "lmdb": (".lmdb",),
+    "cdb": (".cdb",),
+    "dbm": (".dir", ".pag"),
+    "sdbm": (".dir", ".pag"),
+}
+DIRECT_FILE_TYPES = ("texthash", "regexp", "pcre", "cidr")
+CLIENT_CONFIG_TYPES = ("ldap", "mysql", "pgsql", "sqlite", "memcache", "mongodb")
+INLINE_DATA_TYPES = ("static", "inline")
+COMPOSITE_TYPES = ("unionmap", "pipemap")
+REDACTED = "<redacted>"
+
+
+def table_specs(value):
+    """The tables of a ``*_maps`` value: split on white space and commas outside ``{ }``."""
+    specs, current, depth = [], [], 0
+    for char in value or "":
+        if char == "{":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        if depth == 0 and (char in SPACE or char == ","):
+            if current:
+                specs.append("".join(current))
+                current = []
+            continue
+        current.append(char)
+    if current:
+        specs.append("".join(current))
+    return specs
+
+
+def split_table(spec):
+    """(type, name) of ``type:name``; (None, spec) when the spec names no type."""
+    kind, sep, name = spec.partition(":")
+    if not sep or not kind or "{" in kind:
+        return None, spec
+    return kind.lower(), name
+
+
+def _unbrace(name):
+    name = name.strip(SPACE)
+    if name.startswith("{") and name.endswith("}"):
+        return name[1:-1]
+    return name
+
+
+def display_table(spec):
+    """The table spec to show: the data of static:/inline: tables replaced by <redacted>."""
+    kind, name = split_table(spec)
+    if kind in INLINE_DATA_TYPES:
+        return "%s:%s" % (kind, "{%s}" % REDACTED if name.strip(SPACE).startswith("{") else REDACTED)
+    if kind == "proxy":
+        return "proxy:" + display_table(name)
+    if kind in COMPOSITE_TYPES:
+        return "%s:{%s}" % (kind, ", ".join(display_table(inner) for inner in table_specs(_unbrace(name))))
+    return spec
+
+
+def table_files(spec, lookup_only=False):
+    """The files a table reads (``path``, ``role``): ``source`` (postmap's input), ``map``
+    (what postmap built), ``table`` (read as is) or ``config`` (a database client's file).
+
+    ``lookup_only``: just the files a lookup opens (no ``source`` of a built map).
+    """
+    kind, name = split_table(spec)
+    if kind == "proxy":
+        return table_files(name, lookup_only)
+    if kind in COMPOSITE_TYPES:
+        files = []
+        for inner in table_specs(_unbrace(name)):
+            files.extend(table_files(inner, lookup_only))
+        return files
+    if kind in BUILT_MAP_SUFFIXES:
+        built = [{"path": name + suffix, "role": "map"} for suffix in BUILT_MAP_SUFFIXES[kind]]
+        return built if lookup_only else [{"path": name, "role": "source"}, *built]
+    if kind in DIRECT_FILE_TYPES:
+        return [{"path": name, "role": "table"}]
+    if kind in CLIENT_CONFIG_TYPES and name.startswith("/"):
+        # ldap:name without a slash names main.cf parameters (the old style), not a file
+        return [{"path": name, "role": "config"}]
+    return []
+
+
+def relay_destination(nexthop, policy_maps, level, level_source, lookups=None):
+    """The TLS level the smtp client uses for one relayhost next hop.
+
+    The smtp client looks the next hop up, verbatim (``[relay.example.net]:587``), in each
+    table of smtp_tls_policy_maps in turn: the first entry found decides (its first word is
+    the level); a table that cannot be read stops the search (Postfix defers the mail);
+    without an entry smtp_tls_security_level applies. ``lookups`` holds one result
+    (``map``, ``found``, ``value``, ``error``) per table in order, or None when the tables
+    could not be consulted: the level is then unknown (None).
+    """
+    entry = {
+        "nexthop": nexthop,
+        "policy": [],
+        "policy_status": "unknown",
+        "policy_level": None,
+        "tls_level": None,
+        "tls_level_source": None,
+    }
+    if not policy_maps:
+        entry.update(policy_status="no_policy_maps", tls_level=level, tls_level_source=level_source)
+        return entry
+    if lookups is None:
+        return entry
+    for result in lookups:
+        entry["policy"].append(dict(result))
+        if result.get("error"):
+            entry["policy_status"] = "error"
+            return entry
+        if result.get("found"):
+            # ASCII white space only, as Postfix splits: "encrypt\u00a0" is no level Postfix knows.
+            words = split_words(result.get("value") or "")
+            policy_level = words[0].lower() if words else ""
+            entry.update(
+                policy_status="found",
+                policy_level=policy_level,
+                tls_level=policy_level,
+                tls_level_source="smtp_tls_policy_maps",
+            )
+            return entry
+    entry.update(policy_status="not_found", tls_level=level, tls_level_source=level_source)
+    return entry
+
+
+def effective_relay(defaults, main, services=None, outbound=None, config_dir=None):
+    """relayhost, the smtp client's SASL settings and tables, and the TLS level per next hop.
+
+    relayhost is main.cf's (trivial-rewrite reads it); the smtp_* parameters are the smtp
+    client's, where an ``smtp unix smtp`` -o wins. The TLS policy table is not consulted
+    here (``policy_lookup``: ``unknown`` while the relay has a table to look in); the
+    module does that with postmap and calls resolve_relay_policy.
+    """
+    defaults = dict(defaults or {})
+    # $config_directory in a table name: postconf -c DIR does not report DIR as the default.
+    defaults.setdefault("config_directory", config_dir or "/etc/postfix")
+    if outbound is None:
+        outbound = effective_outbound(defaults, main, services)
+    ns = Namespace(defaults, main, _smtp_client_overrides(services))
+    relayhost = Namespace(defaults, main).get("relayhost").strip(SPACE)
+    policy_maps = table_specs(ns.get("smtp_tls_policy_maps"))
+    level, level_source = outbound["security_level"], outbound["security_level_source"]
+    destinations = [relay_destination(hop, policy_maps, level, level_source) for hop in list_tokens(relayhost)]
+    password_maps = []
+    for spec in table_specs(ns.get("smtp_sasl_password_maps")):
+        kind, name = split_table(spec)
+        password_maps.append(
+            {
+                "map": display_table(spec),
+                "type": kind,
+                "name": None if kind in INLINE_DATA_TYPES else name,
+                "files": table_files(spec),
+            }
+        )
+    pending = bool(destinations and policy_maps)
+    return {
+        "relayhost": relayhost,
+        "destinations": destinations,
+        "sasl_auth_enable": is_yes(ns.get("smtp_sasl_auth_enable")),
+        "sasl_security_options": list_tokens(ns.get("smtp_sasl_security_options")),
+        "sasl_tls_security_options": list_tokens(ns.get("smtp_sasl_tls_security_options")),
+        "password_maps": password_maps,
+        "policy_maps": policy_maps,
+        "security_level": level,
+        "security_level_source": level_source,
+        "policy_lookup": "unknown" if pending else "not_needed",
+        "policy_lookup_note": (
+            "the TLS policy table (smtp_tls_policy_maps) was not consulted: the TLS level for the relayhost is unknown"
+            if pending
+            else None
+        ),
+        "origins": dict(
+            (name, ns.origin(name))
+            for name in (
+                "smtp_sasl_auth_enable",
+                "smtp_sasl_password_maps",
+                "smtp_sasl_security_options",
+                "smtp_sasl_tls_security_options",
+                "smtp_tls_policy_maps",
+                "smtp_tls_security_level",
+            )
+        ),
+    }
+
+
+def resolve_relay_policy(relay, lookups):
+    """Fill in the TLS level per next hop from ``lookups`` (next hop -> one result per policy table)."""
+    relay["destinations"] = [
+        relay_destination(
+            dest["nexthop"],
+            relay["policy_maps"],
+            relay["security_level"],
+            relay["security_level_source"],
+            lookups.get(dest["nexthop"]),
+        )
+        for dest in relay["destinations"]
+    ]
+    relay["policy_lookup"] = "postmap"
+    relay["policy_lookup_note"] = None
+    return relay
+
+
 def certificate_files(listeners, outbound):
     """Distinct cert/key pairs with the services that use them."""
     seen = {}
@@ -746,6 +987,7 @@ def build_view(defaults, main, services, *, config_dir=None, source="postconf", 
     for lst in listeners:
         lst["certificate_files"] = _pair_chain_entries(lst["certificate_files"], pem_kinds)
     outbound["certificate_files"] = _pair_chain_entries(outbound["certificate_files"], pem_kinds)
+    relay = effective_relay(defaults, main, services, outbound, config_dir)
     deprecated = []
     for name in _deprecated_in(main):
         deprecated.append(
@@ -771,6 +1013,7 @@ def build_view(defaults, main, services, *, config_dir=None, source="postconf", 
         "services": services,
         "listeners": listeners,
         "outbound": outbound,
+        "relay": relay,
         "deprecated": deprecated,
         "disable_vrfy_command": is_yes(ns.get("disable_vrfy_command")),
         "certificate_files": certificate_files(listeners, outbound),
@@ -816,6 +1059,10 @@ FALLBACK_DEFAULTS = {
         "{permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination}}"
     ),
     "smtpd_recipient_restrictions": "",
+    "smtpd_client_restrictions": "",
+    "smtpd_helo_restrictions": "",
+    "smtpd_sender_restrictions": "",
+    "smtpd_sender_login_maps": "",
     "smtp_tls_security_level": "",
     "smtp_use_tls": "no",
     "smtp_enforce_tls": "no",
@@ -825,6 +1072,11 @@ FALLBACK_DEFAULTS = {
     "smtp_tls_mandatory_ciphers": "medium",
     "smtp_tls_key_file": "$smtp_tls_cert_file",
     "smtp_dns_support_level": "",
+    "relayhost": "",
+    "smtp_sasl_auth_enable": "no",
+    "smtp_sasl_password_maps": "",
+    "smtp_sasl_security_options": "noplaintext, noanonymous",
+    "smtp_sasl_tls_security_options": "$smtp_sasl_security_options",
     "tls_eecdh_auto_curves": "X25519 X448 prime256v1 secp521r1 secp384r1",
     "tls_high_cipherlist": "aNULL:-aNULL:HIGH:@STRENGTH",
     "tls_medium_cipherlist": "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH",

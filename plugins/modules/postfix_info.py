@@ -30,6 +30,10 @@ description:
     with a message naming it.
   - Values are read as Postfix reads them, with ASCII white space only; a non-breaking space (U+00A0) pasted after
     a value stays part of it, as it does for Postfix. Bytes that are not UTF-8 are returned as C(\\xNN).
+  - Reports the smtp client's SASL login to a C(relayhost) (RV(postfix_info.relay)) with the owner and mode of
+    every password table file, which are only C(stat())ed, never read, and the TLS level for each relay next hop
+    after looking it up in C(smtp_tls_policy_maps) with C(postmap -q) (stopped after 10 seconds; table files that are
+    not regular files are not handed to C(postmap)).
   - Never writes anything. When C(postconf) is not installed it parses C(main.cf) and C(master.cf) itself, uses
     built-in Postfix 3.7 defaults and says so with RV(postfix_info.source=files).
   - Turn the result into findings with the P(mailsec.postfix.tls_findings#filter) filter.
@@ -274,6 +278,21 @@ postfix_info:
           description: Effective C(smtpd_recipient_restrictions).
           type: list
           elements: str
+        helo_restrictions:
+          description: Effective C(smtpd_helo_restrictions).
+          type: list
+          elements: str
+        sender_restrictions:
+          description: Effective C(smtpd_sender_restrictions).
+          type: list
+          elements: str
+        sender_login_maps:
+          description:
+            - Effective C(smtpd_sender_login_maps) (the tables saying which SASL login owns which envelope sender),
+              expanded; empty when the listener binds no sender to a login.
+            - Only the table names are returned, never their contents.
+          type: str
+          sample: lmdb:/etc/postfix/sender_logins
         mandatory_settings_ignored:
           description: C(smtpd_tls_mandatory_*) parameters set explicitly that this opportunistic listener ignores.
           type: dict
@@ -340,6 +359,155 @@ postfix_info:
           description: Client certificate files.
           type: list
           elements: dict
+    relay:
+      description:
+        - The smtp client towards C(relayhost) - SASL login, password tables and the TLS level per next hop.
+        - C(relayhost) is the one in C(main.cf); the C(smtp_*) parameters are the smtp client's, where a C(-o)
+          override of the C(smtp unix) service wins.
+        - The password tables are only C(stat())ed, never opened; the data of C(static:) and C(inline:) tables
+          (which can hold the password itself) is shown as C(<redacted>).
+      type: dict
+      contains:
+        relayhost:
+          description: Effective C(relayhost), expanded; empty when mail goes to the recipient domains' MX hosts.
+          type: str
+          sample: "[relay.example.net]:587"
+        destinations:
+          description: One entry per next hop in C(relayhost) (Postfix 3.5+ accepts a list); empty without one.
+          type: list
+          elements: dict
+          contains:
+            nexthop:
+              description:
+                - The next hop exactly as C(relayhost) names it, the key the smtp client looks up in
+                  C(smtp_tls_policy_maps).
+              type: str
+              sample: "[relay.example.net]:587"
+            policy:
+              description:
+                - The C(smtp_tls_policy_maps) tables consulted with C(postmap -q NEXTHOP TABLE), in order, up to the
+                  first that has an entry or cannot be read (where the smtp client stops too).
+                - Each has C(map) (the table), C(found) (true, false, or null after an error), C(value) (the entry,
+                  null when none) and C(error) (why the table could not be read, else null).
+              type: list
+              elements: dict
+            policy_status:
+              description:
+                - V(found) (a table has an entry), V(not_found) (no table has one), V(no_policy_maps)
+                  (C(smtp_tls_policy_maps) is empty), V(error) (a table could not be read; Postfix defers such mail)
+                  or V(unknown) (the tables were not consulted, see RV(postfix_info.relay.policy_lookup_note)).
+              type: str
+            policy_level:
+              description: The first word of the policy entry found (for example V(encrypt), V(secure)), else null.
+              type: str
+            tls_level:
+              description:
+                - The TLS level the smtp client uses for this next hop - the policy entry's level, else the
+                  effective C(smtp_tls_security_level) (an C(smtp unix) C(-o) override included).
+                - Null when it cannot be known (policy_status V(unknown) or V(error)).
+              type: str
+              sample: encrypt
+            tls_level_source:
+              description: V(smtp_tls_policy_maps), or the parameter that decided the global level; null when unknown.
+              type: str
+        sasl_auth_enable:
+          description: Effective C(smtp_sasl_auth_enable).
+          type: bool
+        sasl_security_options:
+          description: Effective C(smtp_sasl_security_options) (Postfix's default is C(noplaintext, noanonymous)).
+          type: list
+          elements: str
+        sasl_tls_security_options:
+          description:
+            - Effective C(smtp_sasl_tls_security_options), used once TLS is up (default
+              C($smtp_sasl_security_options), expanded here).
+          type: list
+          elements: str
+        password_maps:
+          description: The tables of C(smtp_sasl_password_maps), in order.
+          type: list
+          elements: dict
+          contains:
+            map:
+              description: The table as configured (C(type:name)), with C(static:)/C(inline:) data redacted.
+              type: str
+              sample: lmdb:/etc/postfix/sasl_passwd
+            type:
+              description: The table type (V(hash), V(lmdb), V(static), ...); null when the entry names no type.
+              type: str
+            name:
+              description: The table name (the path of a file-based table); null for C(static:) and C(inline:).
+              type: str
+            files:
+              description:
+                - The files the table reads, from C(stat()) alone (a FIFO or device is never opened), none for
+                  tables without files. C(role) says which file it is - V(source) (the text C(postmap) reads),
+                  V(map) (what C(postmap) built - C(.db), C(.lmdb), C(.cdb), C(.dir)/C(.pag)), V(table) (read as is -
+                  texthash, regexp, pcre, cidr) or V(config) (a database client's configuration file).
+              type: list
+              elements: dict
+              contains:
+                path:
+                  description: Absolute path.
+                  type: str
+                role:
+                  description: V(source), V(map), V(table) or V(config).
+                  type: str
+                exists:
+                  description: Whether the path exists; null when that could not be told (see C(error)).
+                  type: bool
+                regular:
+                  description: Whether it is a regular file (null when missing).
+                  type: bool
+                mode:
+                  description: Permission bits as an octal string (null when missing).
+                  type: str
+                  sample: "0600"
+                uid:
+                  description: Owner uid.
+                  type: int
+                gid:
+                  description: Group gid.
+                  type: int
+                owner:
+                  description: Owner name (the uid as a string when it has no name).
+                  type: str
+                  sample: root
+                group:
+                  description: Group name (the gid as a string when it has no name).
+                  type: str
+                  sample: root
+                readable_by_others:
+                  description: Whether anyone but the owner may read it (group- or world-readable, mode & 0044).
+                  type: bool
+                error:
+                  description:
+                    - Why the file cannot serve as a table (not a regular file, a relative path, stat() refused), else
+                      null.
+                  type: str
+        policy_maps:
+          description: The tables of C(smtp_tls_policy_maps) (expanded), in order.
+          type: list
+          elements: str
+        security_level:
+          description: The smtp client's global level, as in RV(postfix_info.outbound.security_level).
+          type: str
+        security_level_source:
+          description: Which parameter decided the global level.
+          type: str
+        policy_lookup:
+          description:
+            - V(postmap) when the TLS policy tables were consulted for every next hop, V(not_needed) when there was
+              nothing to look up (no C(relayhost) or no C(smtp_tls_policy_maps)), V(unknown) when they could not be
+              consulted (no C(postconf) - the files fallback - or no C(postmap)).
+          type: str
+        policy_lookup_note:
+          description: Why the policy is unknown (also issued as a warning); null otherwise.
+          type: str
+        origins:
+          description:
+            - For the relay's C(smtp_*) parameters, where the value comes from (V(default), V(main.cf), V(master.cf)).
+          type: dict
     deprecated:
       description: Deprecated parameters found (C(parameter), C(value), C(service), C(replacement)).
       type: list
@@ -499,9 +667,13 @@ postfix_info:
 """
 
 import errno  # noqa: E402
+import grp  # noqa: E402
 import os  # noqa: E402
+import pwd  # noqa: E402
 import re  # noqa: E402
 import socket  # noqa: E402
+import stat  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
@@ -540,6 +712,10 @@ SOCKET_TIMEOUT = 2.0
 SOCKET_BUDGET = 10.0
 OPENSSL_VERSION_RE = re.compile(r"(?:Library: )?OpenSSL ([0-9][^ )]*)(?!.*Library:)")
 RESOLV_CONF = "/etc/resolv.conf"
+# One postmap -q of the relay's next hop in one TLS policy table (a tcp: or proxy: table may not answer).
+POLICY_LOOKUP_TIMEOUT = 10
+# What a policy entry may show of its value (the level and its attributes).
+POLICY_VALUE_LIMIT = 1000
 
 
 def _command(argv, timeout=None, data=None):
@@ -837,6 +1013,122 @@ def resolver(info):
     return facts
 
 
+def _account_name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def file_facts(path, role):
+    """Owner, group and mode of a lookup table file, from stat() alone.
+
+    The file is never opened: a password map's contents are none of this module's
+    business, and stat() cannot block on a FIFO or read a device.
+    """
+    facts = {
+        "path": path,
+        "role": role,
+        "exists": False,
+        "regular": None,
+        "mode": None,
+        "uid": None,
+        "gid": None,
+        "owner": None,
+        "group": None,
+        "readable_by_others": None,
+        "error": None,
+    }
+    if not path.startswith("/"):
+        facts["exists"] = None
+        facts["error"] = "%s is not an absolute path (Postfix daemons resolve it in their working directory)" % path
+        return facts
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            facts["exists"] = None
+            facts["error"] = "%s: %s" % (path, exc.strerror or exc)
+        return facts
+    mode = stat.S_IMODE(info.st_mode)
+    facts.update(
+        exists=True,
+        regular=stat.S_ISREG(info.st_mode),
+        mode="%04o" % mode,
+        uid=info.st_uid,
+        gid=info.st_gid,
+        owner=_account_name(pwd.getpwuid, info.st_uid),
+        group=_account_name(grp.getgrgid, info.st_gid),
+        readable_by_others=bool(mode & (stat.S_IRGRP | stat.S_IROTH)),
+    )
+    if not facts["regular"]:
+        try:
+            _bounded_io.check_regular(path, sys.maxsize)
+        except _bounded_io.UnreadableFile as exc:
+            facts["error"] = str(exc)
+    return facts
+
+
+def policy_lookup(postmap, config_dir, nexthop, spec):
+    """``postmap -q NEXTHOP TABLE``: the TLS policy entry of the next hop in one table.
+
+    The files the lookup opens must be regular files (a FIFO would block postmap); the
+    command is stopped after POLICY_LOOKUP_TIMEOUT seconds; a proxy: table is asked
+    directly. postmap exits 1 both for "not found" and for a fatal error, which it
+    reports on standard error.
+    """
+    result = {"map": spec, "found": None, "value": None, "error": None}
+    if spec.startswith("-"):
+        result["error"] = "%s is not a lookup table (type:name)" % spec
+        return result
+    for entry in _postfix_policy.table_files(spec, lookup_only=True):
+        if not entry["path"].startswith("/"):
+            result["error"] = "%s is not an absolute path" % entry["path"]
+            return result
+        try:
+            _bounded_io.check_regular(entry["path"], sys.maxsize)
+        except _bounded_io.UnreadableFile as exc:
+            result["error"] = str(exc)
+            return result
+    query = spec
+    while query.lower().startswith("proxy:"):
+        # proxymap only relays the lookup (and needs a running Postfix): ask the table itself
+        query = query[len("proxy:") :]
+    rc, out, err = _command([postmap, "-c", config_dir, "-q", nexthop, query], timeout=POLICY_LOOKUP_TIMEOUT)
+    problems = [line.strip() for line in err.splitlines() if "fatal:" in line or "error:" in line]
+    if rc == 0:
+        # ASCII white space only: a no-break space after "encrypt" is part of the value, as for Postfix
+        result.update(found=True, value=out.strip(_postfix_policy.SPACE)[:POLICY_VALUE_LIMIT])
+    elif rc == 1 and not problems:
+        result["found"] = False
+    else:
+        result["error"] = (problems or [err.strip()])[-1] or "postmap -q exited with %s" % rc
+    return result
+
+
+def relay_facts(relay, postmap, config_dir, pool, files_only):
+    """The relay view with stat facts of the password map files and the TLS policy of each next hop."""
+    for entry in relay["password_maps"]:
+        entry["files"] = [file_facts(item["path"], item["role"]) for item in entry["files"]]
+    if relay["policy_lookup"] != "unknown":
+        return relay
+    if files_only or not postmap:
+        relay["policy_lookup_note"] = (
+            "%s is not installed: the TLS policy table (smtp_tls_policy_maps) was not consulted, so the TLS level "
+            "for the relayhost is unknown" % ("postconf" if files_only else "postmap")
+        )
+        return relay
+    # every next hop in every table at once; resolve_relay_policy keeps what Postfix would consult
+    jobs = []
+    for dest in relay["destinations"]:
+        nexthop = dest["nexthop"]
+        jobs.append(
+            (nexthop, [pool.submit(policy_lookup, postmap, config_dir, nexthop, spec) for spec in relay["policy_maps"]])
+        )
+    lookups = dict((nexthop, [future.result() for future in futures]) for nexthop, futures in jobs)
+    return _postfix_policy.resolve_relay_policy(relay, lookups)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -874,6 +1166,10 @@ def main():
                 defaults, main_params, services, config_dir=config_dir, source=source, pem_kinds=pem_kinds(chain_paths)
             )
         info["defaults_source"] = defaults_source
+        postmap = module.get_bin_path("postmap", opt_dirs=POSTCONF_DIRS) if postconf else None
+        info["relay"] = relay_facts(info["relay"], postmap, config_dir, pool, files_only=not postconf)
+        if info["relay"]["policy_lookup"] == "unknown":
+            warnings.append(info["relay"]["policy_lookup_note"])
         entries = info["certificate_files"]
         if module.params["inspect_certificates"]:
             certificates = inspect_certificates(module.get_bin_path("openssl"), entries, info["myhostname"], pool)

@@ -33,6 +33,35 @@ def _with(key, value):
     return change
 
 
+def _relay(**kw):
+    """A relay read by postfix_info: AUTH to [relay.example.net]:587 with mandatory TLS, tables root-only."""
+    relay = {
+        "relayhost": "[relay.example.net]:587",
+        "destinations": [
+            {
+                "nexthop": "[relay.example.net]:587",
+                "policy_status": "found",
+                "tls_level": "encrypt",
+                "tls_level_source": "smtp_tls_policy_maps",
+            }
+        ],
+        "sasl_auth_enable": True,
+        "sasl_security_options": ["noplaintext", "noanonymous"],
+        "sasl_tls_security_options": ["noanonymous"],
+        "password_maps": [
+            {
+                "map": "hash:/etc/postfix/sasl_passwd",
+                "files": [
+                    {"path": "/etc/postfix/sasl_passwd.db", "exists": True, "regular": True, "mode": "0600", "uid": 0}
+                ],
+            }
+        ],
+        "policy_maps": ["hash:/etc/postfix/tls_policy"],
+    }
+    relay.update(kw)
+    return _with("relay", relay)
+
+
 # id -> a change to the clean baseline that must trigger exactly that id
 POSITIVE = {
     "auth_on_public_smtp": lambda i: _broken(i, "smtp", sasl_enabled=True),
@@ -78,6 +107,21 @@ POSITIVE = {
     "key_exchange_groups_excluded": _with(
         "key_exchange", {"tls_eecdh_auto_curves": "X25519 X448 prime256v1", "tls_ffdhe_auto_groups": None}
     ),
+    "relay_auth_without_mandatory_tls": _relay(
+        destinations=[
+            {"nexthop": "[relay.example.net]:587", "tls_level": "may", "tls_level_source": "smtp_tls_security_level"}
+        ]
+    ),
+    "relay_sasl_anonymous_allowed": _relay(sasl_security_options=[], sasl_tls_security_options=[]),
+    "relay_password_map_readable": _relay(
+        password_maps=[
+            {
+                "map": "hash:/etc/postfix/sasl_passwd",
+                "files": [{"path": "/etc/postfix/sasl_passwd", "exists": True, "mode": "0644", "uid": 0}],
+            }
+        ]
+    ),
+    "submission_without_sender_binding": lambda i: _broken(i, "submission", sender_login_maps=""),
 }
 # ids that only one profile raises
 PROFILE = {"tls12_on_modern_submission": "modern"}
@@ -96,6 +140,10 @@ def test_each_id_positive(fid):
 @pytest.mark.parametrize("fid", sorted(POSITIVE))
 def test_each_id_negative_on_clean_baseline(fid):
     assert fid not in {f["id"] for f in tls_findings(cases.clean_info())}
+
+
+def test_the_hardened_relay_is_clean():
+    assert tls_findings(_relay()(cases.clean_info())) == tls_findings(cases.clean_info()) == []
 
 
 def test_accepts_registered_module_result():
