@@ -99,6 +99,14 @@ def _redact_value(name, value):
     return value
 
 
+def redact_params(params):
+    """A copy of a name -> value mapping with inline credentials replaced, as redact() does in text."""
+    return {
+        name: _redact_value(name, value) if isinstance(value, str) and is_secret_name(name) else value
+        for name, value in params.items()
+    }
+
+
 def redact(text):
     """text with inline credentials replaced by <redacted>; anything else unchanged."""
     if not isinstance(text, str) or not text:

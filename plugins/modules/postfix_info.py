@@ -132,7 +132,10 @@ postfix_info:
       type: str
       sample: /var/spool/postfix
     main:
-      description: Parameters set explicitly in C(main.cf) (C(postconf -n)), unexpanded.
+      description:
+        - Parameters set explicitly in C(main.cf) (C(postconf -n)), unexpanded.
+        - Credentials held inline (C(static:user:pass), C(inline:{...}) in a password map parameter) are shown as
+          C(<redacted>), here and in every C(overrides); the other facts were computed from the real values.
       type: dict
     services:
       description: master.cf entries.
@@ -683,6 +686,7 @@ from ansible_collections.mailsec.postfix.plugins.module_utils import (  # noqa: 
     _bounded_io,
     _certinfo,
     _postfix_policy,
+    _redact,
 )
 
 PUBKEY_RE = re.compile(r"-----BEGIN PUBLIC KEY-----\n.*?-----END PUBLIC KEY-----\n", re.DOTALL)
@@ -1129,6 +1133,17 @@ def relay_facts(relay, postmap, config_dir, pool, files_only):
     return _postfix_policy.resolve_relay_policy(relay, lookups)
 
 
+def redact_view(info):
+    """Inline credentials (static:user:pass, inline:{...}) in main.cf values and -o overrides never
+    leave the module; the facts above were computed from the real values."""
+    info["main"] = _redact.redact_params(info.get("main") or {})
+    for item in (info.get("services") or []) + (info.get("listeners") or []) + [info.get("outbound") or {}]:
+        if isinstance(item.get("overrides"), dict):
+            item["overrides"] = _redact.redact_params(item["overrides"])
+        if isinstance(item.get("args"), list):
+            item["args"] = [_redact.redact(arg) for arg in item["args"]]
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -1184,6 +1199,7 @@ def main():
     info["openssl_version"] = openssl.result()
     info["map_types"] = maps.result() if maps else []
     info["resolver"] = resolver(info)
+    redact_view(info)
     for warning in warnings:
         module.warn(_bounded_io.json_safe(warning))
     module.exit_json(changed=False, postfix_info=_bounded_io.json_safe(info))

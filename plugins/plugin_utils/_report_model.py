@@ -41,6 +41,28 @@ RULES = {
         "Passwords can cross the network in plaintext. Set main.cf: smtpd_tls_auth_only = yes, and for "
         "submission master.cf: -o smtpd_tls_security_level=encrypt.",
     ),
+    "relay_auth_without_mandatory_tls": (
+        "The relay login can be sent without TLS",
+        "smtp_sasl_auth_enable = yes while TLS to the relayhost is only opportunistic, so a stripped STARTTLS sends "
+        "the password in plaintext. Make TLS mandatory for the relay alone: a TLS policy table entry "
+        "'[relay]:587 encrypt' (or secure) in smtp_tls_policy_maps, then postmap the table.",
+    ),
+    "relay_sasl_anonymous_allowed": (
+        "The SMTP client accepts anonymous SASL towards the relay",
+        "The smtp_sasl_*security_options lists replace their defaults, so noanonymous must stay in them. Set "
+        "smtp_sasl_security_options = noplaintext, noanonymous and smtp_sasl_tls_security_options = noanonymous.",
+    ),
+    "relay_password_map_readable": (
+        "The relay password map is readable by others",
+        "The map holds the relay password in clear. Make its source and built file root-owned and 0600: "
+        "chown root:root FILE FILE.db; chmod 0600 FILE FILE.db (or .lmdb).",
+    ),
+    "submission_without_sender_binding": (
+        "A logged-in user can send as any address",
+        "Bind SASL logins to their addresses on the submission services: -o smtpd_sender_login_maps=hash:/etc/postfix/"
+        "sender_logins and -o smtpd_sender_restrictions=reject_sender_login_mismatch (role: "
+        "postfix_hardening_sender_logins).",
+    ),
     "sasl_anonymous_allowed": (
         "Anonymous SASL mechanisms are acceptable",
         "The SASL security option lists replace their default, so noanonymous must stay in them. Set "

@@ -389,3 +389,18 @@ def test_fallback_defaults_are_postfix_37s(server):
         pytest.skip("the built-in fallback defaults are Postfix 3.7's")
     assert set(names) <= set(_postfix_policy.DEFAULT_NAMES)
     assert {name: _postfix_policy.FALLBACK_DEFAULTS.get(name, "") for name in names} == defaults
+
+
+def test_inline_credentials_never_leave_postfix_info(monkeypatch, server):
+    # inline: and static: password maps hold the password in main.cf / master.cf themselves
+    server.main(smtp_sasl_password_maps="inline:{ %s = mx1:Inline-Secret-1 }" % RELAY)
+    server.smtp_unix("-o smtp_sasl_password_maps=static:mx1:Inline-Secret-2")
+    result, findings = audit(monkeypatch, server)
+    text = json.dumps(result)
+    assert "Inline-Secret-1" not in text and "Inline-Secret-2" not in text
+    assert result["postfix_info"]["main"]["smtp_sasl_password_maps"] == "inline:{<redacted>}"
+    unix = next(s for s in result["postfix_info"]["services"] if (s["name"], s["type"]) == ("smtp", "unix"))
+    assert unix["overrides"]["smtp_sasl_password_maps"] == "static:<redacted>"
+    # the facts were computed from the real values: the relay is still judged (mandatory TLS: clean)
+    assert relay_findings(findings) == []
+    assert result["postfix_info"]["relay"]["destinations"][0]["tls_level"] == "encrypt"

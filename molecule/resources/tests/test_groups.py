@@ -167,7 +167,9 @@ def test_switching_the_policy_table_and_dane_off_removes_what_they_set():
         assert rc == 0, out[-3000:]
         assert state() == (f"{map_type}:/etc/postfix/tls_policy", "dnssec", "2")
         assert "dane_without_validating_resolver" in out
-        rc, out = _converge({"postfix_hardening_tls_policies": {}})
+        # the relay's entry is in the same table: off with it too
+        no_relay = {"postfix_hardening_relayhost": "", "postfix_hardening_relay_username": ""}
+        rc, out = _converge(dict(no_relay, postfix_hardening_tls_policies={}, postfix_hardening_relay_password=""))
         assert rc == 0, out[-3000:]
         assert state() == ("", "", "0")  # both parameters and the table's files are gone
     finally:
