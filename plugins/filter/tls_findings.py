@@ -66,17 +66,25 @@ def check_postfix_info(value):
     return value
 
 
-def tls_findings(postfix_info, profile="intermediate"):
-    """Findings ``{id, severity, service, message, fix}`` for a postfix_info result."""
+def tls_findings(postfix_info, profile="intermediate", fail_on=None):
+    """Findings ``{id, severity, service, message, fix}`` for a postfix_info result; with
+    ``fail_on``, only those that fail an audit at that threshold."""
     postfix_info = check_postfix_info(postfix_info)
     if profile not in _findings.PROFILES:
         raise AnsibleFilterError(
             f"tls_findings: profile must be one of {', '.join(_findings.PROFILES)}, got {profile!r}"
         )
+    if fail_on is not None and fail_on not in _findings.FAIL_ON:
+        raise AnsibleFilterError(
+            f"tls_findings: fail_on must be one of {', '.join(_findings.FAIL_ON)}, got {fail_on!r}"
+        )
     try:
-        return _findings.findings(postfix_info, profile=profile)
+        found = _findings.findings(postfix_info, profile=profile)
     except (KeyError, TypeError, AttributeError) as exc:
         raise AnsibleFilterError(f"tls_findings: malformed postfix_info ({exc!r})") from exc
+    if fail_on is None:
+        return found
+    return [finding for finding in found if _findings.is_blocking(finding["severity"], fail_on)]
 
 
 class FilterModule:

@@ -18,6 +18,22 @@ import ipaddress
 
 PROFILES = ("interop", "intermediate", "modern")
 SEVERITIES = ("high", "medium", "low", "info")
+# What an audit may fail on: a severity (that one and the more severe), or never.
+FAIL_ON = (*SEVERITIES, "never")
+
+
+def severity_rank(severity):
+    """0 for high ... 3 for info; unknown severities sort last. The one severity order of the collection."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
+def is_blocking(severity, fail_on):
+    """Whether a finding of ``severity`` fails an audit run with ``fail_on`` (the role's and the playbook's rule)."""
+    if fail_on not in FAIL_ON:
+        raise ValueError("fail_on must be one of %s, got %r" % (", ".join(FAIL_ON), fail_on))
+    return fail_on != "never" and severity_rank(severity) <= severity_rank(fail_on)
+
+
 WEAK_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
 UNAUTH_DESTINATION = ("reject_unauth_destination", "defer_unauth_destination")
 
@@ -1052,5 +1068,4 @@ def findings(info, profile="intermediate"):
         out.extend(_cert_findings(cert, by_name, profile))
     out.extend(_deprecated_findings(info))
     out.extend(_vrfy(info))
-    order = dict((sev, idx) for idx, sev in enumerate(SEVERITIES))
-    return sorted(out, key=lambda f: (order.get(f["severity"], 99), f["service"], f["id"]))
+    return sorted(out, key=lambda f: (severity_rank(f["severity"]), f["service"], f["id"]))

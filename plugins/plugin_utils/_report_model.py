@@ -19,8 +19,8 @@ from collections.abc import Mapping
 
 from ansible_collections.mailsec.postfix.plugins.module_utils import _findings
 
-SEVERITIES = ("high", "medium", "low", "info")
-FAIL_ON = (*SEVERITIES, "never")
+SEVERITIES = _findings.SEVERITIES
+FAIL_ON = _findings.FAIL_ON
 STATUSES = ("audited", "unreachable", "failed")
 REPORT_FILES = ("findings.json", "findings.junit.xml", "findings.sarif", "report.html")
 TOOL_NAME = "mailsec.postfix audit"
@@ -173,19 +173,8 @@ RULES = {
     ),
 }
 
-_RANK = {sev: idx for idx, sev in enumerate(SEVERITIES)}
-
-
-def severity_rank(severity):
-    """0 for high ... 3 for info; unknown severities sort last."""
-    return _RANK.get(severity, len(SEVERITIES))
-
-
-def is_blocking(severity, fail_on):
-    """Whether a finding of ``severity`` fails the audit at ``audit_fail_on``."""
-    if fail_on == "never":
-        return False
-    return severity_rank(severity) <= severity_rank(fail_on)
+severity_rank = _findings.severity_rank
+is_blocking = _findings.is_blocking
 
 
 def rule_text(fid):

@@ -168,3 +168,38 @@ def test_malformed_input_is_a_filter_error():
 
 def test_registered_name():
     assert FilterModule().filters()["tls_findings"] is tls_findings
+
+
+def _mixed():
+    """One finding of each severity: high, medium, low (modern) and info."""
+    info = POSITIVE["auth_on_public_smtp"](cases.clean_info())  # high
+    info = POSITIVE["vrfy_enabled"](info)
+    return POSITIVE["submission_without_sender_binding"](info)
+
+
+@pytest.mark.parametrize(
+    "fail_on,kept",
+    [
+        ("high", {"high"}),
+        ("medium", {"high", "medium"}),
+        ("low", {"high", "medium", "low"}),
+        ("info", {"high", "medium", "low", "info"}),
+        ("never", set()),
+    ],
+)
+def test_fail_on_keeps_exactly_the_findings_that_fail_at_that_threshold(fail_on, kept):
+    for profile in ("intermediate", "modern"):
+        every = tls_findings(_mixed(), profile=profile)
+        blocking = tls_findings(_mixed(), profile=profile, fail_on=fail_on)
+        assert blocking == [f for f in every if f["severity"] in kept]
+    # the role and the playbook rely on a non-empty answer for a high finding at every threshold but never
+    assert bool(tls_findings(_mixed(), fail_on=fail_on)) is (fail_on != "never")
+
+
+def test_fail_on_is_validated_and_the_order_is_defined_once():
+    with pytest.raises(AnsibleFilterError, match="fail_on must be one of high, medium, low, info, never"):
+        tls_findings(cases.clean_info(), fail_on="critical")
+    ranks = [_findings.severity_rank(sev) for sev in ("high", "medium", "low", "info", "bogus")]
+    assert ranks == sorted(ranks) and len(set(ranks)) == 5
+    with pytest.raises(ValueError, match="fail_on"):
+        _findings.is_blocking("high", "sometimes")
