@@ -53,9 +53,10 @@ run scripts/demo/legacy.yml
 step "audit BEFORE (playbooks/audit.yml)"
 run scripts/demo/audit.yml -e "demo_findings_file=$PWD/$WORK/before.json"
 
-step "hardening (playbooks/harden.yml, private CA certificates for myhostname)"
+step "hardening (playbooks/harden.yml, private CA certificates for myhostname, mailtest may send as @example.com only)"
 run playbooks/harden.yml -e postfix_hardening_cert_mode=private_ca \
-  -e "postfix_hardening_private_ca_fetch_dir=$PWD/$WORK" -e "postfix_hardening_dns_records_file=$PWD/$WORK/dns.zone"
+  -e "postfix_hardening_private_ca_fetch_dir=$PWD/$WORK" -e "postfix_hardening_dns_records_file=$PWD/$WORK/dns.zone" \
+  -e '{"postfix_hardening_sender_logins": {"mailtest": ["@example.com"]}}'
 cp "$WORK/last.log" "$WORK/harden.log"
 
 step "audit AFTER"
@@ -94,7 +95,12 @@ pre=$(grep -c "250[- ]AUTH" <<<"$ehlo587" || true)
 post=$(grep -c "235 2.7.0" <<<"$auth587" || true)
 echo "port 587: AUTH advertised before STARTTLS: $([ "$pre" = 0 ] && echo no || echo YES)"
 echo "port 587: AUTH PLAIN after STARTTLS: $([ "$post" -ge 1 ] && echo succeeded || echo FAILED)"
-[ "$pre" = 0 ] && [ "$post" -ge 1 ]
+# sender binding: mailtest owns @example.com only
+spoof=$(swaks --server 127.0.0.1 --port "$P587" -tls --auth PLAIN --auth-user mailtest --auth-password "$password" \
+        --from ceo@other.example --to mailtest@example.com --quit-after RCPT --ehlo demo.example.net 2>&1 || true)
+bound=$(grep -c "553 5.7.1 .*not owned by user mailtest" <<<"$spoof" || true)
+echo "port 587: mailtest sending as ceo@other.example: $([ "$bound" -ge 1 ] && echo "refused (553 5.7.1)" || echo ACCEPTED)"
+[ "$pre" = 0 ] && [ "$post" -ge 1 ] && [ "$bound" -ge 1 ]
 
 step "done in $(( $(date +%s) - start ))s"
 cat <<TXT

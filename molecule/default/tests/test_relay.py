@@ -5,20 +5,16 @@ The scenario's relay container (prepare.yml) is a Postfix that demands STARTTLS 
 relay_tls_level=secure. Judged by what the relay and the servers log and deliver.
 """
 
-import json
 import os
 import re
-import subprocess
 import time
 import uuid
 
 import testinfra
 import yaml
+from scenario_run import SCENARIO, TARGET, converge, recap
 
-SCENARIO = os.environ.get("MOLECULE_SCENARIO_DIRECTORY", os.path.dirname(os.path.dirname(__file__)))
-INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
 RELAY = "mailsec-default-relay"
-TARGET = "mailsec-default-debian12"
 with open(os.path.join(SCENARIO, "..", "resources", "group_vars", "all", "test.yml"), encoding="utf-8") as fh:
     TEST_VARS = yaml.safe_load(fh)
 RELAY_USER = TEST_VARS["mailsec_relay_user"]
@@ -102,18 +98,8 @@ def test_sender_binding_refuses_another_users_address(host):
     assert "250 2.0.0 Ok: queued" in accepted.stdout
 
 
-def converge(*args, extra=None):
-    cmd = ["ansible-playbook", "-i", INVENTORY, "--limit", TARGET, os.path.join(SCENARIO, "converge.yml"), *args]
-    if extra is not None:
-        cmd += ["-e", json.dumps(extra)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
-    return proc.returncode, proc.stdout + proc.stderr
-
-
 def changed(output):
-    match = re.search(rf"{TARGET}\s*:\s*ok=\d+\s+changed=(\d+)", output)
-    assert match, output[-3000:]
-    return int(match.group(1))
+    return recap(output)["changed"]
 
 
 def test_switching_relay_and_sender_binding_off_removes_everything_and_back_without_printing_the_password():

@@ -5,33 +5,13 @@ container (limit), like an operator would, and judges by what Postfix and the fi
 say afterwards.
 """
 
-import json
-import os
 import re
-import subprocess
 
 import pytest
 import testinfra
+from scenario_run import TARGET, converge, recap
 
-SCENARIO = os.environ.get("MOLECULE_SCENARIO_DIRECTORY", os.path.dirname(os.path.dirname(__file__)))
-INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
-TARGET = "mailsec-default-debian12"
 FILES = "/etc/postfix/main.cf /etc/postfix/master.cf"
-
-
-def converge(*args, extra=None):
-    cmd = ["ansible-playbook", "-i", INVENTORY, "--limit", TARGET, os.path.join(SCENARIO, "converge.yml"), *args]
-    if extra is not None:
-        cmd += ["-e", json.dumps(extra)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
-    return proc.returncode, proc.stdout + proc.stderr
-
-
-def recap(output):
-    match = re.search(rf"{TARGET}\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
-    assert match, output[-3000:]
-    ok, changed, unreachable, failed = (int(x) for x in match.groups())
-    return {"ok": ok, "changed": changed, "unreachable": unreachable, "failed": failed}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,31 @@
+"""Run this scenario's converge.yml against one container with ansible-playbook, as an operator would.
+
+Shared by the test files of molecule/default (imported by name: pytest puts this directory on
+sys.path for the test files in it).
+"""
+
+import json
+import os
+import re
+import subprocess
+
+SCENARIO = os.environ.get("MOLECULE_SCENARIO_DIRECTORY", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
+TARGET = "mailsec-default-debian12"
+
+
+def converge(*args, extra=None, timeout=900):
+    """(return code, stdout + stderr) of converge.yml limited to TARGET; extra: -e as JSON."""
+    cmd = ["ansible-playbook", "-i", INVENTORY, "--limit", TARGET, os.path.join(SCENARIO, "converge.yml"), *args]
+    if extra is not None:
+        cmd += ["-e", json.dumps(extra)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def recap(output):
+    """TARGET's PLAY RECAP counts."""
+    match = re.search(rf"{TARGET}\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
+    assert match, output[-3000:]
+    ok, changed, unreachable, failed = (int(x) for x in match.groups())
+    return {"ok": ok, "changed": changed, "unreachable": unreachable, "failed": failed}
