@@ -1,7 +1,7 @@
 """Run this scenario's converge.yml against one container with ansible-playbook, as an operator would.
 
-Shared by the test files of molecule/default (imported by name: pytest puts this directory on
-sys.path for the test files in it).
+Shared by the test files of molecule/default, which load it by path (pytest runs with
+--import-mode=importlib, so this directory is not on sys.path).
 """
 
 import json

@@ -5,6 +5,7 @@ The scenario's relay container (prepare.yml) is a Postfix that demands STARTTLS 
 relay_tls_level=secure. Judged by what the relay and the servers log and deliver.
 """
 
+import importlib.util
 import os
 import re
 import time
@@ -12,8 +13,15 @@ import uuid
 
 import testinfra
 import yaml
-from scenario_run import SCENARIO, TARGET, converge, recap
 
+# --import-mode=importlib (pyproject.toml) puts no test directory on sys.path: load the runner by path
+_SPEC = importlib.util.spec_from_file_location(
+    "scenario_run", os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenario_run.py")
+)
+scenario_run = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(scenario_run)
+converge, recap = scenario_run.converge, scenario_run.recap
+SCENARIO, TARGET = scenario_run.SCENARIO, scenario_run.TARGET
 RELAY = "mailsec-default-relay"
 with open(os.path.join(SCENARIO, "..", "resources", "group_vars", "all", "test.yml"), encoding="utf-8") as fh:
     TEST_VARS = yaml.safe_load(fh)

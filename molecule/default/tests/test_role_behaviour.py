@@ -5,12 +5,20 @@ container (limit), like an operator would, and judges by what Postfix and the fi
 say afterwards.
 """
 
+import importlib.util
+import os
 import re
 
 import pytest
 import testinfra
-from scenario_run import TARGET, converge, recap
 
+# --import-mode=importlib (pyproject.toml) puts no test directory on sys.path: load the runner by path
+_SPEC = importlib.util.spec_from_file_location(
+    "scenario_run", os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenario_run.py")
+)
+scenario_run = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(scenario_run)
+converge, recap, TARGET = scenario_run.converge, scenario_run.recap, scenario_run.TARGET
 FILES = "/etc/postfix/main.cf /etc/postfix/master.cf"
 
 
