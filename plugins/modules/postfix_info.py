@@ -608,6 +608,15 @@ postfix_info:
         - Lets a caller tell whether anything changed since an earlier read. Key files are hashed, never returned.
       type: dict
       sample: {"/etc/postfix/main.cf": "3f0c...e1"}
+    config_fingerprints:
+      description:
+        - SHA-256 (hex) of what Postfix reads from C(main.cf) (C(postconf -n)) and from C(master.cf) (C(postconf -M)
+          and C(-P)), keyed C(main.cf) and C(master.cf). Unlike RV(postfix_info.fingerprints), they stay the same
+          when a file is rewritten with the same values (C(postconf -e) of a value already set, comments, folded
+          lines, column alignment) and change with any parameter, service field or C(-o) override.
+        - Comparable between reads of the same kind only (C(postconf) or, without it, the files).
+      type: dict
+      sample: {"main.cf": "9a1c...07", "master.cf": "52be...d3"}
     fingerprint_errors:
       description:
         - Why a file in RV(postfix_info.fingerprints) has no fingerprint (missing, not a regular file, larger than
@@ -671,6 +680,8 @@ postfix_info:
 
 import errno  # noqa: E402
 import grp  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
 import pwd  # noqa: E402
 import re  # noqa: E402
@@ -936,6 +947,22 @@ def fingerprints(info, config_dir, extra_paths):
     return digests, errors
 
 
+def config_fingerprints(main, services):
+    """SHA-256 of what Postfix reads from main.cf and from master.cf, by file name.
+
+    Computed from the parsed reads (postconf -n, -M and -P, or the files themselves without
+    postconf), not from the bytes: a rewrite that keeps every value (postconf -e of the same
+    value, another tool's formatting, comments, folded lines, column alignment) keeps the
+    fingerprint, and any changed parameter, service field or -o override changes it.
+    """
+    main_text = json.dumps(main, sort_keys=True, separators=(",", ":"))
+    master_text = json.dumps(services, sort_keys=True, separators=(",", ":"))
+    return {
+        "main.cf": hashlib.sha256(main_text.encode("utf-8")).hexdigest(),
+        "master.cf": hashlib.sha256(master_text.encode("utf-8")).hexdigest(),
+    }
+
+
 def postfix_running(module, config_dir):
     """True/False from `postfix status` (exit 0 when the master process runs), None without the command.
 
@@ -1172,6 +1199,7 @@ def main():
             defaults, main_params, services = read_files(module, config_dir)
             source, defaults_source = "files", "builtin"
             warnings.append("postconf not found: parsed main.cf/master.cf directly and assumed Postfix 3.7 defaults")
+        meaning = config_fingerprints(main_params, services)
         info = _postfix_policy.build_view(defaults, main_params, services, config_dir=config_dir, source=source)
         chain_paths = [
             e["path"] for e in info["certificate_files"] if any(p.endswith("_chain_files") for p in e["params"])
@@ -1195,6 +1223,7 @@ def main():
             warnings.append(status_warning)
     info["certificates"] = certificates
     info["fingerprints"], info["fingerprint_errors"] = fingerprints(info, config_dir, module.params["fingerprint"])
+    info["config_fingerprints"] = meaning
     info["sasl_sockets"] = sasl_sockets(info)
     info["openssl_version"] = openssl.result()
     info["map_types"] = maps.result() if maps else []

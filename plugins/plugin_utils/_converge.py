@@ -13,9 +13,20 @@ fingerprints (computed by the role, which can read its own files); here it is on
 compared.
 """
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 
 class ConvergeError(ValueError):
     """Inputs the decision cannot be made from."""
+
+
+def _switch(inputs, name, default):
+    """A boolean input as Ansible reads one: -e name=false arrives as the string "false"."""
+    value = inputs.get(name, default)
+    try:
+        return boolean(value, strict=True)
+    except TypeError as exc:
+        raise ConvergeError("%s must be a boolean, got %r" % (name, value)) from exc
 
 
 def _server_certificates(info):
@@ -25,7 +36,7 @@ def _server_certificates(info):
 def reasons(info, inputs):
     """The reasons for a full converge, in a fixed order (empty: the fast path)."""
     out = []
-    if not inputs.get("fast_path", True):
+    if not _switch(inputs, "fast_path", True):
         out.append("postfix_hardening_fast_path is false")
     state_file = inputs.get("state_file")
     if not state_file:
@@ -38,7 +49,7 @@ def reasons(info, inputs):
     if not info.get("running"):
         out.append("Postfix is not running")
     sockets = info.get("sasl_sockets") or []
-    dovecot_wanted = inputs.get("sasl_backend") == "dovecot" and inputs.get("dovecot_configure", True)
+    dovecot_wanted = inputs.get("sasl_backend") == "dovecot" and _switch(inputs, "dovecot_configure", True)
     if any(not sock.get("reachable") for sock in sockets) or (dovecot_wanted and not sockets):
         out.append("the Dovecot SASL socket does not answer")
     certs = _server_certificates(info)
@@ -60,7 +71,8 @@ def summary(info, found):
         return "Full converge: %s." % "; ".join(found)
     dovecot = ", Dovecot answering" if info.get("sasl_sockets") else ""
     return (
-        "Unchanged since the last converge (same role variables and code, same files, Postfix running%s): "
+        "Unchanged since the last converge (same role variables and code, same configuration, same managed files, "
+        "Postfix running%s): "
         "certificates, Dovecot and configuration were skipped; the audit and the DNS records use one read." % dovecot
     )
 

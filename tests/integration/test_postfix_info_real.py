@@ -355,6 +355,62 @@ def test_fingerprints_and_public_keys(monkeypatch, user_config):
     assert [path for path in expected if again[path] != expected[path]] == [os.path.join(conf, "main.cf")]
 
 
+def test_config_fingerprints_follow_meaning_not_bytes(monkeypatch, user_config):
+    """postconf -e/-P of the values already set, comments, folding and column alignment rewrite the bytes
+    but keep config_fingerprints; a changed value, service field or -o override changes them."""
+    conf = str(user_config / "postfix")
+    main_cf, master_cf = os.path.join(conf, "main.cf"), os.path.join(conf, "master.cf")
+
+    def read():
+        info = run_module(monkeypatch, {"config_dir": conf})["postfix_info"]
+        return info["config_fingerprints"], info["fingerprints"][main_cf], info["fingerprints"][master_cf]
+
+    def postconf(*args):
+        subprocess.run([POSTCONF, "-c", conf, *args], check=True, capture_output=True, text=True)
+
+    def current(*args):
+        return subprocess.run([POSTCONF, "-c", conf, *args], check=True, capture_output=True, text=True).stdout.strip()
+
+    meaning, main_bytes, master_bytes = read()
+    assert set(meaning) == {"main.cf", "master.cf"}
+    # Same values written back by postconf, plus a comment and a folded restriction list in main.cf,
+    # and a re-aligned service line in master.cf: every byte fingerprint moves, the meaning does not.
+    postconf("-e", "smtpd_tls_security_level=" + current("-h", "smtpd_tls_security_level"),
+             "disable_vrfy_command=" + current("-h", "disable_vrfy_command"))  # fmt: skip
+    postconf("-P", "submission/inet/syslog_name=" + current("-Ph", "submission/inet/syslog_name"))
+    with open(main_cf) as handle:
+        text = handle.read()
+    assert "smtpd_recipient_restrictions =\n   permit_sasl_authenticated," in text
+    text = text.replace(
+        "smtpd_recipient_restrictions =\n   permit_sasl_authenticated,\n",
+        "# folded differently by another tool\nsmtpd_recipient_restrictions = permit_sasl_authenticated,\n",
+    )
+    with open(main_cf, "w") as handle:
+        handle.write(text)
+    with open(master_cf) as handle:
+        lines = handle.read().splitlines(keepends=True)
+    (index,) = [i for i, line in enumerate(lines) if line.startswith("submission inet")]
+    lines[index] = " ".join(lines[index].split()) + "\n"
+    with open(master_cf, "w") as handle:
+        handle.writelines([*lines, "# appended by another tool\n"])
+    again, main_again, master_again = read()
+    assert main_again != main_bytes and master_again != master_bytes
+    assert again == meaning
+
+    postconf("-e", "smtpd_tls_loglevel=2")
+    changed_main = read()[0]
+    assert changed_main["main.cf"] != meaning["main.cf"] and changed_main["master.cf"] == meaning["master.cf"]
+    postconf("-#", "smtpd_tls_loglevel")
+    assert read()[0] == meaning  # commented out again: back to the same meaning
+    postconf("-P", "submission/inet/smtpd_tls_security_level=may")
+    changed_override = read()[0]
+    assert changed_override["master.cf"] != meaning["master.cf"] and changed_override["main.cf"] == meaning["main.cf"]
+    postconf("-P", "submission/inet/smtpd_tls_security_level=encrypt")
+    assert read()[0] == meaning
+    postconf("-F", "submission/inet/chroot=n")
+    assert read()[0]["master.cf"] != meaning["master.cf"]
+
+
 def test_sasl_socket_reachability_and_postfix_status(monkeypatch, user_config):
     """The Dovecot socket below queue_directory is probed; `postfix status` says this instance is not running."""
     conf = str(user_config / "postfix")

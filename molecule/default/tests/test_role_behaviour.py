@@ -191,6 +191,27 @@ def test_unchanged_server_takes_one_read_and_any_drift_takes_the_full_path(targe
     assert "Unchanged since the last converge" in out
     assert recap(out)["changed"] == 0
 
+    # Another tool writing the same values back (postconf -e / -P, a comment, re-aligned columns)
+    # changes the bytes, not what Postfix reads: still the short path, still changed=0.
+    before = target.run("sha256sum /etc/postfix/main.cf /etc/postfix/master.cf").stdout
+    rewrite = target.run(
+        'postconf -e "smtpd_tls_security_level=$(postconf -h smtpd_tls_security_level)"'
+        ' "smtpd_tls_protocols=$(postconf -h smtpd_tls_protocols)"'
+        ' && postconf -P "submission/inet/syslog_name=$(postconf -Ph submission/inet/syslog_name)"'
+        " && echo '# rewritten by another tool' >> /etc/postfix/main.cf"
+        " && sed -i 's/^smtp \\+inet \\+n/smtp inet n/' /etc/postfix/master.cf"
+        " && echo '# rewritten by another tool' >> /etc/postfix/master.cf"
+    )
+    assert rewrite.rc == 0, rewrite.stderr
+    after = target.run("sha256sum /etc/postfix/main.cf /etc/postfix/master.cf").stdout
+    digests = [[line.split()[0] for line in text.splitlines()] for text in (before, after)]
+    assert digests[0][0] != digests[1][0] and digests[0][1] != digests[1][1]  # main.cf and master.cf bytes moved
+    rc, out = converge()
+    assert rc == 0, out[-3000:]
+    assert "Unchanged since the last converge" in out, out[-3000:]
+    assert "Predict the main.cf changes" not in out
+    assert recap(out)["changed"] == 0
+
     # Other role variables: full path, here in check mode so nothing is written.
     rc, out = converge("--check", extra={"postfix_hardening_auth_rate_limit": 31})
     assert rc == 0, out[-3000:]

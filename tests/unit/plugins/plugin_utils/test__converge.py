@@ -96,3 +96,19 @@ def test_filter_checks_the_fetched_files_on_the_controller(tmp_path):
         converge_plan(registered, {})
     with pytest.raises(AnsibleFilterError, match="inputs must be a dict"):
         converge_plan(registered, None)
+
+
+@pytest.mark.parametrize("value", [False, "false", "no", "0", "off"])
+def test_fast_path_switch_read_as_ansible_reads_booleans(value):
+    """-e postfix_hardening_fast_path=false arrives as a string: it still switches the fast path off."""
+    assert decide([], fast_path=value)["reasons"] == ["postfix_hardening_fast_path is false"]
+
+
+@pytest.mark.parametrize("value", [True, "true", "yes", "1"])
+def test_fast_path_switch_on(value):
+    assert decide([], fast_path=value)["reasons"] == []
+
+
+def test_a_switch_that_is_not_a_boolean_is_refused():
+    with pytest.raises(_converge.ConvergeError, match="fast_path must be a boolean, got 'maybe'"):
+        decide([], fast_path="maybe")
