@@ -35,6 +35,11 @@ def split_words(text):
     return [word for word in _WHITESPACE_RE.split(text) if word]
 
 
+def is_decimal(text):
+    """Digits 0-9 only: str.isdigit() also takes '\u00b2', which int() refuses."""
+    return bool(re.match(r"^[0-9]+$", text))
+
+
 class ConfigValueError(ValueError):
     """A parameter name or value that cannot be written to a Postfix file."""
 

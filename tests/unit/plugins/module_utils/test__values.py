@@ -113,3 +113,20 @@ def test_list_tokens_split_on_ascii_white_space_only():
 
 def test_render_keeps_non_ascii_white_space():
     assert _values.render_value("p", " encrypt\u00a0 ") == "encrypt\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0", True),
+        ("587", True),
+        ("", False),
+        ("-1", False),
+        ("1.2", False),
+        (" 1", False),
+        ("\u00b2", False),
+        ("\u0663", False),
+    ],
+)
+def test_is_decimal_takes_ascii_digits_only(text, expected):
+    assert _values.is_decimal(text) is expected
