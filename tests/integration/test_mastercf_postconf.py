@@ -6,13 +6,11 @@
 import os
 import shutil
 import subprocess
-from unittest import mock
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailsec.postfix.plugins.modules import mastercf
+from ansible_collections.mailsec.postfix.tests.module_harness import run_module
 
 POSTCONF = "/usr/sbin/postconf"
 pytestmark = pytest.mark.skipif(not os.path.exists(POSTCONF), reason="Postfix (postconf) is not installed")
@@ -21,26 +19,9 @@ STOCK_MAIN = next(p for p in ("/etc/postfix/main.cf", "/usr/share/postfix/main.c
 STOCK_MASTER = "/etc/postfix/master.cf"
 
 
-class ModuleExit(Exception):
-    pass
-
-
 def run(args, check_mode=False):
-    payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=True)
-
-    def exit_json(self, **kwargs):
-        kwargs.setdefault("failed", False)
-        raise ModuleExit(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs.update(failed=True, msg=msg)
-        raise ModuleExit(kwargs)
-
-    hooks = dict(exit_json=exit_json, fail_json=fail_json)
-    patched = mock.patch.multiple(basic.AnsibleModule, **hooks)
-    with patch_module_args(payload), patched, pytest.raises(ModuleExit) as caught:
-        mastercf.main()
-    return caught.value.args[0]
+    """Run the module's main() with args (tests/module_harness.py); return its result dict."""
+    return run_module(mastercf.main, args, check_mode=check_mode)
 
 
 def postconf(confdir, *args):

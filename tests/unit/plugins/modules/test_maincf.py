@@ -9,9 +9,9 @@ from unittest import mock
 import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailsec.postfix.plugins.modules import maincf
+from ansible_collections.mailsec.postfix.tests.module_harness import run_module
 
 MAIN_CF = """# stock
 #myorigin = /etc/mailname
@@ -31,28 +31,9 @@ def postconf_at(path, runner):
     return mock.patch.multiple(basic.AnsibleModule, get_bin_path=mock.Mock(return_value=path), run_command=runner)
 
 
-class ModuleExit(Exception):
-    pass
-
-
-def run(args, check_mode=False, diff=True):
-    """Run the module's main() with args; return its result dict."""
-    payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-
-    def exit_json(self, **kwargs):
-        kwargs.setdefault("failed", False)
-        raise ModuleExit(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs.update(failed=True, msg=msg)
-        raise ModuleExit(kwargs)
-
-    hooks = dict(exit_json=exit_json, fail_json=fail_json)
-    with patch_module_args(payload), mock.patch.multiple(basic.AnsibleModule, **hooks), pytest.raises(
-        ModuleExit
-    ) as caught:
-        maincf.main()
-    return caught.value.args[0]
+def run(args, check_mode=False):
+    """Run the module's main() with args (tests/module_harness.py); return its result dict."""
+    return run_module(maincf.main, args, check_mode=check_mode)
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from unittest import mock
 import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mailsec.postfix.plugins.modules import mastercf
+from ansible_collections.mailsec.postfix.tests.module_harness import run_module
 
 MASTER_CF = """# service type  private unpriv  chroot  wakeup  maxproc command + args
 smtp      inet  n       -       y       -       -       smtpd
@@ -42,27 +42,9 @@ def postconf_at(path, runner):
     return mock.patch.multiple(basic.AnsibleModule, get_bin_path=mock.Mock(return_value=path), run_command=runner)
 
 
-class ModuleExit(Exception):
-    pass
-
-
-def run(args, check_mode=False, diff=True):
-    payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-
-    def exit_json(self, **kwargs):
-        kwargs.setdefault("failed", False)
-        raise ModuleExit(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs.update(failed=True, msg=msg)
-        raise ModuleExit(kwargs)
-
-    hooks = dict(exit_json=exit_json, fail_json=fail_json)
-    with patch_module_args(payload), mock.patch.multiple(basic.AnsibleModule, **hooks), pytest.raises(
-        ModuleExit
-    ) as caught:
-        mastercf.main()
-    return caught.value.args[0]
+def run(args, check_mode=False):
+    """Run the module's main() with args (tests/module_harness.py); return its result dict."""
+    return run_module(mastercf.main, args, check_mode=check_mode)
 
 
 @pytest.fixture
