@@ -100,10 +100,13 @@ class Part1:
         """After the role's untouched re-run: the postconf rewrite experiment, then the fast path off."""
         rewrite = rewrite_experiment(self.container, self.books, self.paths["role"], self.delta)
         data["rewrite"].append(rewrite)
-        log("part 1 round %d: role after postconf rewrite: %6.1f s (ok=%d changed=%d; bytes changed %s; "
-            "postconf -n/-M/-P same: %s)" % (round_no, rewrite["seconds"], rewrite["recap"]["ok"],
-                                              rewrite["recap"]["changed"], rewrite["bytes_changed"],
-                                              rewrite["same_signature"]))  # fmt: skip
+        recap = rewrite["recap"]
+        log(
+            "part 1 round %d: role after postconf rewrite: %6.1f s (ok=%d changed=%d; bytes changed %s; "
+            "postconf -n/-M/-P same: %s)"
+            % (round_no, rewrite["seconds"], recap["ok"], recap["changed"], rewrite["bytes_changed"],
+               rewrite["same_signature"])
+        )  # fmt: skip
         # The same unchanged server once more with every step (what a run costs when the
         # record does not match, e.g. the first run after a collection upgrade). JSON, so that
         # the role gets a boolean false, not the string "false" of -e name=value.
