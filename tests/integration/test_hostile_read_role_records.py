@@ -5,8 +5,9 @@
 
 `harden.yml --check` with smtpd_tls_cert_file pointing at a missing file failed with
 "object of type 'dict' has no attribute 'public_key'" while computing the DNS records.
-These tests take the role's own expressions from tasks/main.yml and render them with
-ansible-playbook over what the real postfix_info returns for such a configuration.
+These tests take the role's own expressions from vars/main.yml (the audit of one read, used by
+tasks/main.yml and tasks/record.yml) and render them with ansible-playbook over what the real
+postfix_info returns for such a configuration.
 """
 
 import importlib.util
@@ -22,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from ansible_collections.mailsec.postfix.plugins.filter.tls_findings import tls_findings
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-MAIN_YML = os.path.join(_HERE, "..", "..", "roles", "postfix_hardening", "tasks", "main.yml")
+VARS_YML = os.path.join(_HERE, "..", "..", "roles", "postfix_hardening", "vars", "main.yml")
 
 # The hostile-read helpers: the real module in its own process, certificates made with cryptography.
 _spec = importlib.util.spec_from_file_location("hostile_read", os.path.join(_HERE, "test_hostile_read_postfix_info.py"))
@@ -32,11 +33,9 @@ _spec.loader.exec_module(hostile)
 pytestmark = hostile.pytestmark
 
 
-def _records_task():
-    with open(MAIN_YML) as handle:
-        tasks = yaml.safe_load(handle)
-    (task,) = [t for t in tasks if t.get("name") == "Findings and records from the live configuration"]
-    return task
+def _role_vars():
+    with open(VARS_YML) as handle:
+        return yaml.safe_load(handle)
 
 
 def render_tlsa(postfix_info_result, tmp_path):
@@ -46,7 +45,7 @@ def render_tlsa(postfix_info_result, tmp_path):
     the templar and its undefined handling are the ones a role run uses. Returns the list of
     records, or raises RoleExpressionFailed with Ansible's message.
     """
-    task = _records_task()
+    role_vars = _role_vars()
     info_file = tmp_path / "postfix_info.json"
     info_file.write_text(json.dumps(postfix_info_result))
     play = [
@@ -55,18 +54,16 @@ def render_tlsa(postfix_info_result, tmp_path):
             "hosts": "localhost",
             "gather_facts": False,
             "vars": {
-                "_postfix_hardening_info": "{{ lookup('ansible.builtin.file', '%s') | from_json }}" % info_file,
+                "_postfix_hardening_audited": "{{ lookup('ansible.builtin.file', '%s') | from_json }}" % info_file,
                 "ansible_connection": "local",
-                "_postfix_hardening_myhostname": "{{ _postfix_hardening_info.postfix_info.myhostname }}",
+                "_postfix_hardening_audit_host": role_vars["_postfix_hardening_audit_host"],
                 "postfix_hardening_dns_ttl": 3600,
-                "_postfix_hardening_live_pubkeys": task["vars"]["_postfix_hardening_live_pubkeys"],
+                "_postfix_hardening_live_pubkeys": role_vars["_postfix_hardening_live_pubkeys"],
             },
             "tasks": [
                 {
                     "name": "tlsa",
-                    "ansible.builtin.debug": {
-                        "msg": task["ansible.builtin.set_fact"]["postfix_hardening_dns_records"]["tlsa"]
-                    },
+                    "ansible.builtin.debug": {"msg": role_vars["_postfix_hardening_audit_dns_records"]["tlsa"]},
                 }
             ],
         }
