@@ -15,6 +15,8 @@ removes a parameter or override.
 
 import re
 
+from ansible_collections.mailsec.postfix.plugins.module_utils import _profiles
+
 COMMON = {
     # STARTTLS on port 25 stays opportunistic: plaintext only for peers without TLS.
     "smtpd_tls_security_level": "may",
@@ -45,39 +47,30 @@ COMMON = {
 # ECDHE + AEAD only for the mandatory (submission) listeners.
 MANDATORY_EXCLUDE = ["kRSA", "kDHE", "SHA1", "SHA256", "SHA384", "CAMELLIA", "ARIA", "AESCCM8"]
 
-PROFILES = {
-    "interop": {
-        # Postfix's default, written out: left unset beside the mandatory setting, the audit
-        # could not tell it from setting only *_mandatory_* (mandatory_settings_ignored).
-        "smtpd_tls_protocols": ">=TLSv1",
-        "smtpd_tls_exclude_ciphers": ["aNULL", "eNULL"],
-        "smtpd_tls_mandatory_protocols": ">=TLSv1.2",
+
+def _profile(name):
+    """What one profile writes. Protocol floors and cipher exclusions come from the profile table
+    the audit reads too (module_utils/_profiles.py)."""
+    return {
+        # interop writes Postfix's default >=TLSv1 out: left unset beside the mandatory setting, the
+        # audit could not tell it from setting only *_mandatory_* (mandatory_settings_ignored).
+        "smtpd_tls_protocols": _profiles.at_least(name, "opportunistic"),
+        "smtpd_tls_exclude_ciphers": list(_profiles.EXCLUDE_CIPHERS[name]),
+        "smtpd_tls_mandatory_protocols": _profiles.at_least(name, "mandatory"),
         "smtpd_tls_mandatory_exclude_ciphers": MANDATORY_EXCLUDE,
-        "smtp_tls_protocols": None,
-    },
-    "intermediate": {
-        "smtpd_tls_protocols": ">=TLSv1.2",
-        "smtpd_tls_exclude_ciphers": ["aNULL", "eNULL"],
-        "smtpd_tls_mandatory_protocols": ">=TLSv1.2",
-        "smtpd_tls_mandatory_exclude_ciphers": MANDATORY_EXCLUDE,
-        "smtp_tls_protocols": None,
-    },
-    "modern": {
-        "smtpd_tls_protocols": ">=TLSv1.2",
-        "smtpd_tls_exclude_ciphers": ["aNULL", "eNULL", "kRSA", "SHA1", "SHA256", "SHA384"],
-        "smtpd_tls_mandatory_protocols": ">=TLSv1.3",
-        "smtpd_tls_mandatory_exclude_ciphers": MANDATORY_EXCLUDE,
-        "smtp_tls_protocols": ">=TLSv1.2",
-    },
-}
+        "smtp_tls_protocols": _profiles.at_least(name, "outbound"),
+    }
+
+
+PROFILES = {name: _profile(name) for name in _profiles.PROFILES}
 
 # Set only where the installed Postfix knows them (backported to 3.7.x).
 VERSIONED = {"smtpd_forbid_unauth_pipelining": True, "smtpd_forbid_bare_newline": "normalize"}
 
 # Key-exchange groups: Mozilla's list, and where Postfix 3.10+ runs on OpenSSL 3.5+ the hybrid
 # post-quantum X25519MLKEM768 first, with key shares ('*') for it and X25519.
-GROUPS_CLASSIC = ["X25519", "prime256v1", "secp384r1"]
-GROUPS_HYBRID = ["*X25519MLKEM768", "*X25519", "prime256v1", "secp384r1"]
+GROUPS_CLASSIC = list(_profiles.KEY_GROUPS)
+GROUPS_HYBRID = ["*" + _profiles.HYBRID_GROUP, "*" + GROUPS_CLASSIC[0], *GROUPS_CLASSIC[1:]]
 
 # -o overrides shared by both submission listeners.
 SUBMISSION_COMMON = {
@@ -191,7 +184,8 @@ def _outbound(info, inputs, policies, config_dir):
         out["smtp_tls_policy_maps"] = None
     # The smtp_tls_mandatory_* settings apply only to destinations with a mandatory level.
     if policies or level != "may":
-        out.update({"smtp_tls_mandatory_protocols": ">=TLSv1.2", "smtp_tls_mandatory_ciphers": "medium"})
+        floor = _profiles.at_least(inputs.get("profile", "intermediate"), "outbound_mandatory")
+        out.update({"smtp_tls_mandatory_protocols": floor, "smtp_tls_mandatory_ciphers": "medium"})
     else:
         out.update({"smtp_tls_mandatory_protocols": None, "smtp_tls_mandatory_ciphers": None})
     return out

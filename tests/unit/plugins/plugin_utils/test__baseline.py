@@ -198,3 +198,29 @@ def test_filter_accepts_the_registered_result_and_refuses_other_input():
         baseline_filter("main.cf", {})
     with pytest.raises(AnsibleFilterError, match="inputs must be a dict"):
         baseline_filter(info(), ["profile"])
+
+
+def test_profile_values_are_those_of_the_shared_profile_table():
+    """Protocol floors, exclusions and groups come from module_utils/_profiles.py, which the audit reads too."""
+    floors = {
+        name: (p["smtpd_tls_protocols"], p["smtpd_tls_mandatory_protocols"], p["smtp_tls_protocols"])
+        for name, p in _baseline.PROFILES.items()
+    }
+    assert floors == {
+        "interop": (">=TLSv1", ">=TLSv1.2", None),
+        "intermediate": (">=TLSv1.2", ">=TLSv1.2", None),
+        "modern": (">=TLSv1.2", ">=TLSv1.3", ">=TLSv1.2"),
+    }
+    assert _baseline.PROFILES["interop"]["smtpd_tls_exclude_ciphers"] == ["aNULL", "eNULL"]
+    assert _baseline.PROFILES["modern"]["smtpd_tls_exclude_ciphers"] == [
+        "aNULL",
+        "eNULL",
+        "kRSA",
+        "SHA1",
+        "SHA256",
+        "SHA384",
+    ]
+    assert _baseline.GROUPS_HYBRID == ["*X25519MLKEM768", "*X25519", "prime256v1", "secp384r1"]
+    for profile in _baseline.PROFILES:
+        params = _baseline.build(info(), {"outbound_level": "encrypt", "profile": profile})["params"]
+        assert params["smtp_tls_mandatory_protocols"] == ">=TLSv1.2"
