@@ -10,6 +10,7 @@ variant (d)'s postconf script re-applied the same values ("after a postconf rewr
 run with postfix_hardening_fast_path=false.
 """
 
+import re
 import statistics
 import time
 
@@ -20,6 +21,7 @@ from .plays import floor_plays, postconf_script, role_play, variant_plays
 PRISTINE = "/root/bench-pristine"
 FAST_PATH_OFF = '{"postfix_hardening_fast_path": false}'
 CONFIG_FILES = ("/etc/postfix/main.cf", "/etc/postfix/master.cf")
+PLAN_RE = re.compile(r'"converge": "([^"]*)"')
 VARIANTS = [
     ("role", "(a) role postfix_hardening (audit + DNS records always; validate, reload, health check on change)"),
     ("modules", "(a') maincf + mastercf tasks only (+ reload handler)"),
@@ -63,10 +65,13 @@ def rewrite_experiment(container, books, path, delta):
     container.sh("set -e\n" + "\n".join(postconf_script(delta)) + "\n")
     hashes_after = file_hashes(container)
     signature_after = liveconfig.signature(liveconfig.read_snapshot(container))
-    seconds, recap = books.play(path)[:2]
+    seconds, recap, output = books.play(path)
+    plan = PLAN_RE.search(output)
     return {
         "seconds": seconds,
         "recap": recap,
+        # the role's own account of which way it went and why
+        "plan": plan.group(1) if plan else None,
         "bytes_changed": {name: hashes_before.get(name) != hashes_after.get(name) for name in sorted(hashes_after)},
         "same_signature": signature_before == signature_after,
     }
@@ -103,9 +108,9 @@ class Part1:
         recap = rewrite["recap"]
         log(
             "part 1 round %d: role after postconf rewrite: %6.1f s (ok=%d changed=%d; bytes changed %s; "
-            "postconf -n/-M/-P same: %s)"
+            "postconf -n/-M/-P same: %s): %s"
             % (round_no, rewrite["seconds"], recap["ok"], recap["changed"], rewrite["bytes_changed"],
-               rewrite["same_signature"])
+               rewrite["same_signature"], rewrite["plan"])
         )  # fmt: skip
         # The same unchanged server once more with every step (what a run costs when the
         # record does not match, e.g. the first run after a collection upgrade). JSON, so that
@@ -211,6 +216,7 @@ def summarise(key, label, data, same_config):
         "changed_rewrite": [sample["recap"]["changed"] for sample in rewrite],
         "rewrite_bytes_changed": [sample["bytes_changed"] for sample in rewrite],
         "rewrite_same_signature": [sample["same_signature"] for sample in rewrite],
+        "rewrite_plans": sorted({sample.get("plan") or "-" for sample in rewrite}),
     }
 
 

@@ -75,7 +75,10 @@ def rewrite_facts(role):
     files = sorted({name for sample in samples for name in sample})
     changed = ", ".join("%s %d/%d" % (name, sum(1 for s in samples if s.get(name)), n) for name in files)
     same = sum(1 for flag in role.get("rewrite_same_signature") or [] if flag)
-    return "bytes changed by the rewrite: %s; postconf -n/-M/-P unchanged %d/%d" % (changed or "-", same, n)
+    text = "bytes changed by the rewrite: %s; postconf -n/-M/-P unchanged %d/%d" % (changed or "-", same, n)
+    if role.get("rewrite_plans"):
+        text += "; the role said: %s" % " / ".join(role["rewrite_plans"])
+    return text
 
 
 def verdict_rewrite(role, command):

@@ -613,7 +613,8 @@ postfix_info:
         - SHA-256 (hex) of what Postfix reads from C(main.cf) (C(postconf -n)) and from C(master.cf) (C(postconf -M)
           and C(-P)), keyed C(main.cf) and C(master.cf). Unlike RV(postfix_info.fingerprints), they stay the same
           when a file is rewritten with the same values (C(postconf -e) of a value already set, comments, folded
-          lines, column alignment) and change with any parameter, service field or C(-o) override.
+          lines, column alignment, C(a, b) written as C(a,b) in a list) and change with any parameter, service field
+          or C(-o) override. The text Postfix shows to clients (C(*_banner), C(*_reject_footer)) counts as written.
         - Comparable between reads of the same kind only (C(postconf) or, without it, the files).
       type: dict
       sample: {"main.cf": "9a1c...07", "master.cf": "52be...d3"}
@@ -947,16 +948,52 @@ def fingerprints(info, config_dir, extra_paths):
     return digests, errors
 
 
+# Text Postfix shows to clients as written: its spacing is part of the value.
+_SHOWN_TEXT = re.compile(r"(_banner|_reject_footer)$")
+_LIST_COMMA = re.compile(r"\s*,\s*")
+
+
+def _meaning(name, value):
+    """A parameter value as Postfix uses it: lists split on commas and white space, so
+    "a, b", "a,b" and "a,\n    b" are one list (postconf -P cannot even write "a, b")."""
+    if not isinstance(value, str) or _SHOWN_TEXT.search(name):
+        return value
+    return _LIST_COMMA.sub(",", " ".join(value.split()))
+
+
+def _without_options(args):
+    """A service's command arguments without its -o name=value pairs."""
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "-o":
+            skip = True
+        else:
+            out.append(arg)
+    return out
+
+
 def config_fingerprints(main, services):
     """SHA-256 of what Postfix reads from main.cf and from master.cf, by file name.
 
     Computed from the parsed reads (postconf -n, -M and -P, or the files themselves without
     postconf), not from the bytes: a rewrite that keeps every value (postconf -e of the same
-    value, another tool's formatting, comments, folded lines, column alignment) keeps the
-    fingerprint, and any changed parameter, service field or -o override changes it.
+    value, another tool's formatting, comments, folded lines, column alignment, list
+    separators) keeps the fingerprint, and any changed parameter, service field or -o
+    override changes it.
     """
-    main_text = json.dumps(main, sort_keys=True, separators=(",", ":"))
-    master_text = json.dumps(services, sort_keys=True, separators=(",", ":"))
+    main_text = json.dumps({name: _meaning(name, value) for name, value in main.items()}, sort_keys=True)
+    entries = [
+        dict(
+            entry,
+            # the -o options count once, as the overrides postconf -P reports in force
+            args=_without_options(entry.get("args") or []),
+            overrides={name: _meaning(name, value) for name, value in (entry.get("overrides") or {}).items()},
+        )
+        for entry in services
+    ]
+    master_text = json.dumps(entries, sort_keys=True)
     return {
         "main.cf": hashlib.sha256(main_text.encode("utf-8")).hexdigest(),
         "master.cf": hashlib.sha256(master_text.encode("utf-8")).hexdigest(),

@@ -409,6 +409,30 @@ def test_config_fingerprints_follow_meaning_not_bytes(monkeypatch, user_config):
     assert read()[0] == meaning
     postconf("-F", "submission/inet/chroot=n")
     assert read()[0]["master.cf"] != meaning["master.cf"]
+    postconf("-F", "submission/inet/chroot=-")
+    assert read()[0] == meaning
+
+    # Lists: Postfix splits them on commas and white space, so the spacing of the separators is
+    # no change (postconf -P cannot even write "a, b"); a different list is one.
+    postconf("-e", "smtpd_tls_mandatory_protocols=!SSLv2,!SSLv3")
+    with open(master_cf) as handle:
+        text = handle.read()
+    text = text.replace(
+        "-o smtpd_client_restrictions=permit_sasl_authenticated,reject",
+        "-o { smtpd_client_restrictions = permit_sasl_authenticated, reject }",
+    )
+    with open(master_cf, "w") as handle:
+        handle.write(text)
+    assert current("-Ph", "submission/inet/smtpd_client_restrictions") == "permit_sasl_authenticated, reject"
+    assert read()[0] == meaning
+    postconf("-e", "smtpd_tls_mandatory_protocols=!SSLv2,!SSLv3,!TLSv1")
+    assert read()[0]["main.cf"] != meaning["main.cf"]
+    postconf("-e", "smtpd_tls_mandatory_protocols=!SSLv2, !SSLv3")
+    # Text shown to clients counts as written: a banner's spacing is a change.
+    postconf("-e", "smtpd_banner=$myhostname ESMTP, hello")
+    banner = read()[0]
+    postconf("-e", "smtpd_banner=$myhostname ESMTP,hello")
+    assert read()[0]["main.cf"] != banner["main.cf"]
 
 
 def test_sasl_socket_reachability_and_postfix_status(monkeypatch, user_config):
