@@ -699,6 +699,7 @@ from ansible_collections.mailsec.postfix.plugins.module_utils import (  # noqa: 
     _certinfo,
     _postfix_policy,
     _redact,
+    _values,
 )
 
 PUBKEY_RE = re.compile(r"-----BEGIN PUBLIC KEY-----\n.*?-----END PUBLIC KEY-----\n", re.DOTALL)
@@ -958,7 +959,7 @@ def _meaning(name, value):
     "a, b", "a,b" and "a,\n    b" are one list (postconf -P cannot even write "a, b")."""
     if not isinstance(value, str) or _SHOWN_TEXT.search(name):
         return value
-    return _LIST_COMMA.sub(",", " ".join(value.split()))
+    return _LIST_COMMA.sub(",", _values.fold_whitespace(value))
 
 
 def _without_options(args):
