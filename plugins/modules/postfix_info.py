@@ -69,6 +69,12 @@ options:
     type: list
     elements: path
     default: []
+  record:
+    description:
+      - A small JSON file to read and return as RV(postfix_info.record), for example the record a role keeps of its
+        last converge (the P(mailsec.postfix.postfix_hardening#role) role's record holds digests only, nothing
+        secret). Read only when it is a regular file of at most 64 KiB, like every other file this module reads.
+    type: path
 requirements:
   - Postfix (C(postconf)) on the managed node for the authoritative view; without it the files are parsed.
   - The C(openssl) command for certificate facts.
@@ -618,6 +624,17 @@ postfix_info:
         - Comparable between reads of the same kind only (C(postconf) or, without it, the files).
       type: dict
       sample: {"main.cf": "9a1c...07", "master.cf": "52be...d3"}
+    record:
+      description:
+        - The JSON object in the O(record) file; V(null) when O(record) is not set, the file is missing, or it does not
+          hold a JSON object (then RV(postfix_info.record_error) says why).
+      type: dict
+      sample: {"format": 2, "parts": {"config": "9a1c...07"}}
+    record_error:
+      description:
+        - Why the O(record) file could not be returned (not a regular file, larger than 64 KiB, unreadable, not a
+          JSON object); absent when it was returned or is missing.
+      type: str
     fingerprint_errors:
       description:
         - Why a file in RV(postfix_info.fingerprints) has no fingerprint (missing, not a regular file, larger than
@@ -949,6 +966,26 @@ def fingerprints(info, config_dir, extra_paths):
     return digests, errors
 
 
+RECORD_LIMIT = 64 * 1024
+
+
+def read_record(path):
+    """(the JSON object in path or None, why not or None); a missing file is no error."""
+    if not os.path.lexists(path):
+        return None, None
+    try:
+        data = _bounded_io.read_regular(path, RECORD_LIMIT)
+    except _bounded_io.UnreadableFile as exc:
+        return None, str(exc)
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return None, "%s is not JSON: %s" % (path, exc)
+    if not isinstance(value, dict):
+        return None, "%s holds a JSON %s, not an object" % (path, type(value).__name__)
+    return value, None
+
+
 # Text Postfix shows to clients as written: its spacing is part of the value.
 _SHOWN_TEXT = re.compile(r"(_banner|_reject_footer)$")
 _LIST_COMMA = re.compile(r"\s*,\s*")
@@ -1215,6 +1252,7 @@ def main():
             config_dir=dict(type="path", default="/etc/postfix"),
             inspect_certificates=dict(type="bool", default=True),
             fingerprint=dict(type="list", elements="path", default=[]),
+            record=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -1262,6 +1300,12 @@ def main():
     info["certificates"] = certificates
     info["fingerprints"], info["fingerprint_errors"] = fingerprints(info, config_dir, module.params["fingerprint"])
     info["config_fingerprints"] = meaning
+    if module.params["record"]:
+        info["record"], error = read_record(module.params["record"])
+        if error:
+            info["record_error"] = error
+    else:
+        info["record"] = None
     info["sasl_sockets"] = sasl_sockets(info)
     info["openssl_version"] = openssl.result()
     info["map_types"] = maps.result() if maps else []

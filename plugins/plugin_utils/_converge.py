@@ -13,6 +13,10 @@ fingerprints (computed by the role, which can read its own files); here it is on
 compared.
 """
 
+import hashlib
+import json
+from collections.abc import Mapping
+
 from ansible.module_utils.parsing.convert_bool import boolean
 
 
@@ -33,42 +37,139 @@ def _server_certificates(info):
     return [cert for cert in info.get("certificates") or [] if cert.get("used_by") != ["outbound"]]
 
 
-def reasons(info, inputs):
-    """The reasons for a full converge, in a fixed order (empty: the fast path)."""
-    out = []
-    if not _switch(inputs, "fast_path", True):
-        out.append("postfix_hardening_fast_path is false")
+# The parts of a converge, in the order the role runs them. A part is due when its digest
+# differs from the record's or when the read shows it broken; "config" (main.cf, master.cf,
+# lookup tables, reload, health check, record) runs whenever anything is due.
+PARTS = ("certificates", "dovecot", "config")
+RECORD_FORMAT = 2
+
+
+def _digest(value):
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def part_digests(info, specs):
+    """{part: SHA-256} for a server as ``info`` (a postfix_info read) shows it.
+
+    ``specs`` is {part: {"inputs": role variables, "code": digest of the code, "files": paths}}
+    for the parts the role manages. A file counts by its fingerprint in the read (None when
+    missing). The certificate part also covers every certificate and key file Postfix names and
+    myhostname (the name issued certificates carry); the configuration part covers the Postfix
+    version and what Postfix reads from main.cf and master.cf (config_fingerprints), so another
+    tool writing the same values back changes nothing.
+    """
+    fingerprints = info.get("fingerprints") or {}
+    out = {}
+    for part, spec in specs.items():
+        if part not in PARTS:
+            raise ConvergeError("unknown part %r (known: %s)" % (part, ", ".join(PARTS)))
+        paths = list(spec.get("files") or [])
+        extra = {}
+        if part == "certificates":
+            for entry in info.get("certificate_files") or []:
+                paths += [entry.get("path"), entry.get("key_path")]
+            extra = {"myhostname": info.get("myhostname")}
+        elif part == "config":
+            extra = {"postfix": info.get("version"), "config": info.get("config_fingerprints")}
+        files = {path: fingerprints.get(path) for path in paths if path}
+        out[part] = _digest({"inputs": spec.get("inputs"), "code": spec.get("code"), "files": files, "read": extra})
+    return out
+
+
+def record(info, specs, chain_files=None):
+    """The record a converge that leaves the server as ``info`` shows it writes (nothing secret:
+    digests, and the certificate files smtpd serves)."""
+    return {"format": RECORD_FORMAT, "parts": part_digests(info, specs), "chain_files": list(chain_files or [])}
+
+
+def _record_reasons(info, inputs):
+    """{part: [reason]} from comparing the record with what it would be now."""
+    expected = inputs["parts"]
+    recorded = info.get("record")
+    state = inputs.get("state_file") or "the record file"
+    if recorded is None:
+        why = info.get("record_error")
+        text = "no record of an earlier converge (%s)" % (why or state)
+        return {part: [text] for part in expected}
+    if recorded.get("format") != RECORD_FORMAT or not isinstance(recorded.get("parts"), Mapping):
+        return {part: ["the record was written by an older version of the role"] for part in expected}
+    what = {
+        "certificates": "certificate settings, certificate or key files, or myhostname differ from the last converge",
+        "dovecot": "Dovecot settings or the Dovecot drop-in differ from the last converge",
+        "config": "role variables, collection code or managed files differ from the last converge",
+    }
+    return {part: [what[part]] for part, digest in expected.items() if recorded["parts"].get(part) != digest}
+
+
+def _hash_reasons(info, inputs):
+    """The single-record comparison (inputs expected_record): the filter's original form."""
     state_file = inputs.get("state_file")
     if not state_file:
         raise ConvergeError("state_file is required")
     recorded = (info.get("fingerprints") or {}).get(state_file)
     if recorded is None:
-        out.append("no record of an earlier converge (%s)" % state_file)
-    elif recorded != inputs.get("expected_record"):
-        out.append("role variables, collection code or managed files differ from the last converge")
+        return ["no record of an earlier converge (%s)" % state_file]
+    if recorded != inputs.get("expected_record"):
+        return ["role variables, collection code or managed files differ from the last converge"]
+    return []
+
+
+def due(info, inputs):
+    """{part: [reasons]} for every part that is due (empty: the fast path), parts in run order."""
+    found = {}
+
+    def add(part, reason):
+        found.setdefault(part, [])
+        if reason not in found[part]:
+            found[part].append(reason)
+
+    parts = inputs.get("parts")
+    managed = list(parts) if parts is not None else ["config"]
+    if not _switch(inputs, "fast_path", True):
+        for part in managed:
+            add(part, "postfix_hardening_fast_path is false")
+    if parts is not None:
+        for part, texts in _record_reasons(info, inputs).items():
+            for text in texts:
+                add(part, text)
+    else:
+        for text in _hash_reasons(info, inputs):
+            add("config", text)
     if not info.get("running"):
-        out.append("Postfix is not running")
+        add("config", "Postfix is not running")
     sockets = info.get("sasl_sockets") or []
     dovecot_wanted = inputs.get("sasl_backend") == "dovecot" and _switch(inputs, "dovecot_configure", True)
     if any(not sock.get("reachable") for sock in sockets) or (dovecot_wanted and not sockets):
-        out.append("the Dovecot SASL socket does not answer")
+        add("dovecot" if "dovecot" in managed else "config", "the Dovecot SASL socket does not answer")
+    cert_part = "certificates" if "certificates" in managed else "config"
     certs = _server_certificates(info)
     if any("error" in cert or not cert.get("key_matches") for cert in certs):
-        out.append("a server certificate is unreadable or does not match its key")
+        add(cert_part, "a server certificate is unreadable or does not match its key")
     renew_days = int(inputs.get("renew_days", 30))
     if inputs.get("cert_mode") == "private_ca" and any(
         cert.get("days_left") is not None and int(cert["days_left"]) <= renew_days for cert in certs
     ):
-        out.append("a server certificate is due for renewal")
+        add(cert_part, "a server certificate is due for renewal")
     if inputs.get("fetched_missing"):
-        out.append("a fetched CA file is missing on the controller")
-    return out
-
-
-def summary(info, found):
-    """One line for the report: which way the run went and why."""
+        add(cert_part, "a fetched CA file is missing on the controller")
     if found:
-        return "Full converge: %s." % "; ".join(found)
+        found.setdefault("config", [])  # main.cf, master.cf, reload and record follow any other part
+    return {part: found[part] for part in PARTS if part in found}
+
+
+def reasons(info, inputs):
+    """The reasons for a full converge, in a fixed order (empty: the fast path)."""
+    return plan(info, inputs)["reasons"]
+
+
+def summary(info, parts, skipped=()):
+    """One line for the report: which way the run went and why."""
+    if parts:
+        found = []
+        for texts in parts.values():
+            found += [text for text in texts if text not in found]
+        note = (" Not due, skipped: %s." % ", ".join(skipped)) if skipped else ""
+        return "Full converge: %s.%s" % ("; ".join(found), note)
     dovecot = ", Dovecot answering" if info.get("sasl_sockets") else ""
     return (
         "Unchanged since the last converge (same role variables and code, same configuration, same managed files, "
@@ -78,5 +179,15 @@ def summary(info, found):
 
 
 def plan(info, inputs):
-    found = reasons(info, inputs)
-    return {"reasons": found, "summary": summary(info, found), "full": bool(found)}
+    """{reasons, summary, full}, and with inputs "parts" also due, the parts to run (run order,
+    empty for the fast path), and why, their reasons by part."""
+    parts = due(info, inputs)
+    found = []
+    for texts in parts.values():
+        found += [text for text in texts if text not in found]
+    skipped = [part for part in inputs.get("parts") or {} if parts and part not in parts]
+    result = {"reasons": found, "summary": summary(info, parts, skipped), "full": bool(parts)}
+    if "parts" in inputs:
+        result["due"] = list(parts)
+        result["why"] = parts
+    return result

@@ -717,3 +717,47 @@ def test_checkhost_mismatch_exit_status_of_openssl_3_2_is_not_an_unreadable_cert
     assert "error" not in facts and facts["covers_hostname"] is False and facts["public_key"]
     ids = [f["id"] for f in tls_findings(result["postfix_info"])]
     assert "cert_name_mismatch" in ids and "cert_unreadable" not in ids
+
+
+# ---------------------------------------------------------------- the record option
+
+
+def _record_of(tmp_path, path):
+    result, elapsed = run_info({"config_dir": make_config(tmp_path), "record": path}, tmp_path)
+    assert not result.get("failed"), result
+    assert elapsed < WITHIN, elapsed
+    return result["postfix_info"]
+
+
+def test_record_is_returned_parsed(tmp_path):
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps({"format": 2, "parts": {"config": "a" * 64}}))
+    info = _record_of(tmp_path, str(path))
+    assert info["record"] == {"format": 2, "parts": {"config": "a" * 64}} and "record_error" not in info
+
+
+def test_no_record_option_and_a_missing_record_are_no_error(tmp_path):
+    conf = make_config(tmp_path)
+    result, _elapsed = run_info({"config_dir": conf}, tmp_path)
+    assert result["postfix_info"]["record"] is None and "record_error" not in result["postfix_info"]
+    result, _elapsed = run_info({"config_dir": conf, "record": str(tmp_path / "missing.json")}, tmp_path)
+    info = result["postfix_info"]
+    assert info["record"] is None and "record_error" not in info
+
+
+@pytest.mark.parametrize(
+    "make,words",
+    [
+        (lambda p: "/dev/zero", "character device"),
+        (lambda p: os.mkfifo(str(p / "r.fifo")) or str(p / "r.fifo"), "FIFO"),
+        (str, "directory"),
+        (lambda p: (p / "big.json").write_text("[" + "1," * 40000 + "1]") and str(p / "big.json"), "65536"),
+        (lambda p: (p / "bad.json").write_bytes(b"\xff\xfe{") and str(p / "bad.json"), "is not JSON"),
+        (lambda p: (p / "list.json").write_text("[1, 2]") and str(p / "list.json"), "holds a JSON list, not an object"),
+    ],
+)
+def test_a_hostile_record_is_reported_not_trusted(tmp_path, make, words):
+    path = make(tmp_path)
+    info = _record_of(tmp_path, path)
+    assert info["record"] is None
+    assert words in info["record_error"], info["record_error"]

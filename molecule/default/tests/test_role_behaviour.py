@@ -212,6 +212,27 @@ def test_unchanged_server_takes_one_read_and_any_drift_takes_the_full_path(targe
     assert "Predict the main.cf changes" not in out
     assert recap(out)["changed"] == 0
 
+    # A role variable the configuration reads but that changes nothing on the server (the DNS TTL):
+    # the configuration part runs, predicts once and writes nothing; the certificate and Dovecot
+    # parts are not due and no package, certificate or Dovecot task runs.
+    rc, out = converge(extra={"postfix_hardening_dns_ttl": 7200})
+    assert rc == 0, out[-3000:]
+    assert "Not due, skipped: certificates, dovecot." in out, out[-3000:]
+    assert out.count("TASK [mailsec.postfix.postfix_hardening : Predict the main.cf changes") == 1
+    for task in ("Python cryptography", "Issue certificates", "Certificate directory", "Dovecot auth listener for",
+                 "Dovecot is running", "Read the certificate settings", "SASL client mechanisms"):  # fmt: skip
+        assert f"TASK [mailsec.postfix.postfix_hardening : {task}" not in out, task
+    # nothing changed, so the first read is the result and is not repeated
+    assert out.count("TASK [mailsec.postfix.postfix_hardening : Read the live") == 1
+    assert "7200 IN TLSA 3 1 1" in out
+    assert recap(out)["changed"] == 0
+    rc, out = converge()
+    assert rc == 0, out[-3000:]
+    assert "Not due, skipped: certificates, dovecot." in out  # back to the default TTL: the same
+    rc, out = converge()
+    assert rc == 0, out[-3000:]
+    assert "Unchanged since the last converge" in out
+
     # Other role variables: full path, here in check mode so nothing is written.
     rc, out = converge("--check", extra={"postfix_hardening_auth_rate_limit": 31})
     assert rc == 0, out[-3000:]

@@ -112,3 +112,141 @@ def test_fast_path_switch_on(value):
 def test_a_switch_that_is_not_a_boolean_is_refused():
     with pytest.raises(_converge.ConvergeError, match="fast_path must be a boolean, got 'maybe'"):
         decide([], fast_path="maybe")
+
+
+# ---------------------------------------------------------------- part by part (the role's record, format 2)
+
+CA = "/etc/postfix/private-ca/ca.crt"
+DROPIN = "/etc/dovecot/conf.d/99-mailsec-postfix-auth.conf"
+POLICY = "/etc/postfix/tls_policy"
+SPECS = {
+    "certificates": {"inputs": {"postfix_hardening_cert_mode": "private_ca"}, "code": "c1", "files": [CA]},
+    "dovecot": {"inputs": {"postfix_hardening_sasl_path": "private/auth"}, "code": "d1", "files": [DROPIN]},
+    "config": {"inputs": {"postfix_hardening_profile": "intermediate"}, "code": "k1", "files": [POLICY]},
+}
+PART_INFO = dict(
+    copy.deepcopy(INFO),
+    myhostname="mx.example.org",
+    version="3.7.11",
+    config_fingerprints={"main.cf": "m" * 64, "master.cf": "s" * 64},
+    certificate_files=[{"path": CERT["path"], "key_path": "/etc/postfix/tls/mx-ecdsa.key"}],
+    fingerprints={
+        CA: "1" * 64,
+        DROPIN: "2" * 64,
+        POLICY: "3" * 64,
+        CERT["path"]: "4" * 64,
+        "/etc/postfix/tls/mx-ecdsa.key": "5" * 64,
+    },
+)
+
+
+def recorded_info(**changes):
+    """A read of a server whose record matches it, then changed as given (key: value of the read)."""
+    info = copy.deepcopy(PART_INFO)
+    info["record"] = _converge.record(info, SPECS, ["/etc/postfix/tls/mx-ecdsa.key", CERT["path"]])
+    info.update(changes)
+    return info
+
+
+def part_plan(info, specs=None, **inputs):
+    specs = SPECS if specs is None else specs
+    base = {k: v for k, v in INPUTS.items() if k != "expected_record"}
+    return _converge.plan(info, dict(base, parts=_converge.part_digests(info, specs), **inputs))
+
+
+def test_parts_unchanged_server_takes_the_fast_path():
+    result = part_plan(recorded_info())
+    assert result["due"] == [] and not result["full"] and result["reasons"] == []
+    assert result["summary"].startswith("Unchanged since the last converge")
+
+
+def test_record_keeps_digests_and_the_served_chain_only():
+    info = recorded_info()
+    assert info["record"]["format"] == 2
+    assert set(info["record"]["parts"]) == {"certificates", "dovecot", "config"}
+    assert info["record"]["chain_files"] == ["/etc/postfix/tls/mx-ecdsa.key", CERT["path"]]
+    assert "intermediate" not in str(info["record"]) and "5" * 64 not in str(info["record"])
+
+
+def test_a_variable_that_only_the_configuration_reads_runs_the_configuration_only():
+    specs = copy.deepcopy(SPECS)
+    specs["config"]["inputs"]["postfix_hardening_profile"] = "modern"
+    result = part_plan(recorded_info(), specs)
+    assert result["due"] == ["config"]
+    assert result["summary"].startswith("Full converge: role variables, collection code or managed files differ")
+    assert result["summary"].endswith("Not due, skipped: certificates, dovecot.")
+
+
+@pytest.mark.parametrize(
+    "change,due",
+    [
+        # what Postfix reads from main.cf changed (a value, not bytes: the fingerprint is by meaning)
+        (lambda i: i["config_fingerprints"].update({"main.cf": "n" * 64}), ["config"]),
+        (lambda i: i.update(version="3.10.5"), ["config"]),
+        (lambda i: i["fingerprints"].update({POLICY: None}), ["config"]),
+        # a certificate or key file, the CA, the name issued certificates carry
+        (lambda i: i["fingerprints"].update({CERT["path"]: "6" * 64}), ["certificates", "config"]),
+        (lambda i: i["fingerprints"].update({"/etc/postfix/tls/mx-ecdsa.key": None}), ["certificates", "config"]),
+        (lambda i: i["fingerprints"].update({CA: "7" * 64}), ["certificates", "config"]),
+        (lambda i: i.update(myhostname="mail.example.org"), ["certificates", "config"]),
+        (lambda i: i["certificates"][0].update(days_left=3), ["certificates", "config"]),
+        (lambda i: i["certificates"][0].update(key_matches=False), ["certificates", "config"]),
+        # the Dovecot drop-in, or a silent socket
+        (lambda i: i["fingerprints"].update({DROPIN: "8" * 64}), ["dovecot", "config"]),
+        (lambda i: i["sasl_sockets"][0].update(reachable=False), ["dovecot", "config"]),
+        (lambda i: i.update(running=False), ["config"]),
+    ],
+)
+def test_what_the_read_shows_makes_its_part_due(change, due):
+    info = recorded_info()
+    change(info)
+    assert part_plan(info)["due"] == due
+
+
+def test_other_certificate_files_in_the_configuration_make_the_certificates_due():
+    info = recorded_info()
+    info["certificate_files"] = [{"path": "/etc/ssl/other.crt", "key_path": "/etc/ssl/other.key"}]
+    assert part_plan(info)["due"] == ["certificates", "config"]
+
+
+def test_no_record_an_unreadable_or_an_old_record_makes_every_part_due():
+    assert part_plan(recorded_info(record=None))["due"] == ["certificates", "dovecot", "config"]
+    unreadable = part_plan(recorded_info(record=None, record_error="/var/lib/x.json is not JSON: bad"))
+    assert unreadable["reasons"] == ["no record of an earlier converge (/var/lib/x.json is not JSON: bad)"]
+    old = part_plan(recorded_info(record={"inputs": "a" * 64, "config": {}}))
+    assert old["due"] == ["certificates", "dovecot", "config"]
+    assert old["reasons"] == ["the record was written by an older version of the role"]
+
+
+def test_fast_path_off_makes_every_managed_part_due():
+    result = part_plan(recorded_info(), fast_path="false")
+    assert result["due"] == ["certificates", "dovecot", "config"]
+    assert result["reasons"] == ["postfix_hardening_fast_path is false"]
+    without_dovecot = {k: v for k, v in SPECS.items() if k != "dovecot"}
+    info = recorded_info()
+    info["record"] = _converge.record(info, without_dovecot)
+    result = part_plan(info, without_dovecot, fast_path=False, sasl_backend="none")
+    assert result["due"] == ["certificates", "config"]
+
+
+def test_a_missing_fetched_ca_file_makes_the_certificates_due():
+    assert part_plan(recorded_info(), fetched_missing=True)["due"] == ["certificates", "config"]
+
+
+def test_an_unknown_part_is_refused():
+    with pytest.raises(_converge.ConvergeError, match="unknown part 'packages'"):
+        _converge.part_digests(PART_INFO, {"packages": {}})
+
+
+def test_part_digests_change_with_inputs_code_and_files_only():
+    base = _converge.part_digests(PART_INFO, SPECS)
+    assert base == _converge.part_digests(copy.deepcopy(PART_INFO), copy.deepcopy(SPECS))
+    for part, key, value in [("certificates", "code", "c2"), ("dovecot", "inputs", {"x": 1}), ("config", "files", [])]:
+        specs = copy.deepcopy(SPECS)
+        specs[part][key] = value
+        changed = _converge.part_digests(PART_INFO, specs)
+        assert [p for p in base if base[p] != changed[p]] == [part]
+    # a file outside every part (the old byte fingerprint of main.cf) counts for nothing
+    info = copy.deepcopy(PART_INFO)
+    info["fingerprints"]["/etc/postfix/main.cf"] = "0" * 64
+    assert _converge.part_digests(info, SPECS) == base
