@@ -7,7 +7,8 @@ The role's warm-up run defines the change (liveconfig: postconf -n/-M/-P before 
 (a') to (d) re-apply it. Each sample resets main.cf and master.cf to the pristine copies,
 then times a first run and an idempotent re-run. Role samples also time a run right after
 variant (d)'s postconf script re-applied the same values ("after a postconf rewrite") and a
-run with postfix_hardening_fast_path=false.
+run with a role variable that changes nothing on the server (the DNS TTL: only the
+configuration part is due), and a run with postfix_hardening_fast_path=false (every part due).
 """
 
 import re
@@ -20,6 +21,8 @@ from .plays import floor_plays, postconf_script, role_play, variant_plays
 
 PRISTINE = "/root/bench-pristine"
 FAST_PATH_OFF = '{"postfix_hardening_fast_path": false}'
+# A role variable the configuration part reads that changes nothing on the server.
+NO_CHANGE_VARIABLE = '{"postfix_hardening_dns_ttl": 7201}'
 CONFIG_FILES = ("/etc/postfix/main.cf", "/etc/postfix/master.cf")
 PLAN_RE = re.compile(r'"converge": "([^"]*)"')
 VARIANTS = [
@@ -95,7 +98,7 @@ class Part1:
         self.floor = {key: [] for key in self.floor_paths}
         self.samples = {
             key: {"first": [], "rerun": [], "recap_first": [], "recap_rerun": [], "full": [], "recap_full": [],
-                  "rewrite": []}
+                  "rewrite": [], "nochange": [], "recap_nochange": [], "plan_nochange": []}
             for key, _label in VARIANTS
         }  # fmt: skip
         self.same_config = {}
@@ -112,6 +115,15 @@ class Part1:
             % (round_no, rewrite["seconds"], recap["ok"], recap["changed"], rewrite["bytes_changed"],
                rewrite["same_signature"], rewrite["plan"])
         )  # fmt: skip
+        # A variable that changes nothing: the configuration part only, no certificate, Dovecot
+        # or package task (the record then describes that variable; the next run puts it back).
+        seconds, recap, output = self.books.play(self.paths["role"], ["-e", NO_CHANGE_VARIABLE])
+        plan = PLAN_RE.search(output)
+        data["nochange"].append(seconds)
+        data["recap_nochange"].append(recap)
+        data["plan_nochange"].append(plan.group(1) if plan else "-")
+        log("part 1 round %d: role, a variable that changes nothing: %6.1f s (ok=%d changed=%d): %s"
+            % (round_no, seconds, recap["ok"], recap["changed"], data["plan_nochange"][-1]))  # fmt: skip
         # The same unchanged server once more with every step (what a run costs when the
         # record does not match, e.g. the first run after a collection upgrade). JSON, so that
         # the role gets a boolean false, not the string "false" of -e name=value.
@@ -210,6 +222,11 @@ def summarise(key, label, data, same_config):
         "full_median": _median(data["full"]),
         "tasks_full": data["recap_full"][-1]["ok"] if data["recap_full"] else None,
         "changed_full": [recap["changed"] for recap in data["recap_full"]],
+        "nochange_all": data["nochange"],
+        "nochange_median": _median(data["nochange"]),
+        "tasks_nochange": data["recap_nochange"][-1]["ok"] if data["recap_nochange"] else None,
+        "changed_nochange": [recap["changed"] for recap in data["recap_nochange"]],
+        "nochange_plans": sorted(set(data["plan_nochange"])),
         "rewrite_all": [sample["seconds"] for sample in rewrite],
         "rewrite_median": _median([sample["seconds"] for sample in rewrite]),
         "tasks_rewrite": rewrite[-1]["recap"]["ok"] if rewrite else None,

@@ -112,6 +112,19 @@ def verdict_first_converge(role):
     )  # fmt: skip
 
 
+def verdict_no_change_variable(role, rows):
+    """A role variable that changes nothing: only the configuration part runs, changed=0."""
+    return (
+        "(a) with a role variable that changes nothing on the server (`postfix_hardening_dns_ttl`): only the "
+        "configuration part runs, changed=0",
+        all(count == 0 for count in role["changed_nochange"])
+        and all("Not due, skipped: certificates, dovecot." in plan for plan in role["nochange_plans"]),
+        "%.1f s (%d tasks); %.1fx faster than (b); the role said: %s"
+        % (role["nochange_median"], role["tasks_nochange"], rows["command"]["rerun_median"] / role["nochange_median"],
+           " / ".join(role["nochange_plans"])),
+    )  # fmt: skip
+
+
 def verdict_fast_path_off(role, rows):
     return (
         "(a) with postfix_hardening_fast_path=false on the unchanged server: changed=0 (for information)",
@@ -145,6 +158,8 @@ def verdicts(p1):
     out.append(verdict_rerun_vs_shell(role, rows["shell"]))
     out.append(verdict_rewrite(role, rows["command"]))
     out.append(verdict_first_converge(role))
+    if role.get("nochange_median") is not None:
+        out.append(verdict_no_change_variable(role, rows))
     if role.get("full_median") is not None:
         out.append(verdict_fast_path_off(role, rows))
     modules = rows["modules"]
@@ -203,6 +218,11 @@ def role_runs_table(role):
         % (rewrite_facts(role), len(role["rewrite_all"]), role["rewrite_median"], fmt(role["tasks_rewrite"], "%d"),
            role["changed_rewrite"]),
     ]  # fmt: skip
+    if role.get("nochange_median") is not None:
+        out.append(
+            "| a role variable that changes nothing (`postfix_hardening_dns_ttl: 7201`) | %d | %.1f | %d | %s |"
+            % (len(role["nochange_all"]), role["nochange_median"], role["tasks_nochange"], role["changed_nochange"])
+        )
     if role.get("full_median") is not None:
         out.append(
             "| `postfix_hardening_fast_path: false` | %d | %.1f | %d | %s |"
@@ -314,6 +334,8 @@ def part1_details(p1):
         extra = ""
         if row.get("rewrite_all"):
             extra += "; right after the postconf rewrite %s" % seconds_list(row["rewrite_all"])
+        if row.get("nochange_all"):
+            extra += "; with a variable that changes nothing %s" % seconds_list(row["nochange_all"])
         if row.get("full_all"):
             extra += "; re-run with the fast path off %s" % seconds_list(row["full_all"])
         out.append(

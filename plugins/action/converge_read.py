@@ -29,6 +29,7 @@ ARGUMENT_SPEC = dict(
     state_file=dict(type="path", required=True),
     code_root=dict(type="path", required=True),
     secret_inputs=dict(type="list", elements="str", default=[], no_log=False),
+    secret_files=dict(type="list", elements="path", default=[], no_log=False),
     parts=dict(
         type="dict",
         required=True,
@@ -160,6 +161,12 @@ class ActionModule(ActionBase):
         except (_converge.ConvergeError, AnsibleError, KeyError, TypeError, ValueError) as exc:
             raise AnsibleActionFail("converge_read: %s" % exc) from exc
         result["blocking"] = blocking
+        # The digests above used them; the result does not carry a hash of a secret file (a
+        # password map's SHA-256 could be matched against guessed passwords).
+        prints = info.get("fingerprints") or {}
+        for path in args["secret_files"]:
+            if prints.get(path) is not None:
+                prints[path] = "withheld (secret file)"
         result["changed"] = False
         # When nothing is due this read is the state the run leaves, and the gate judges it here
         # (after a converge the role judges its re-read). Check mode reports and does not judge.

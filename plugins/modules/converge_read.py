@@ -59,6 +59,19 @@ options:
     description: The directory the C(code) globs of O(parts) are relative to (the role's path).
     type: path
     required: true
+  secret_inputs:
+    description:
+      - Role variables (named in a part's C(inputs)) that count by their SHA-256 only, such as a password.
+    type: list
+    elements: str
+    default: []
+  secret_files:
+    description:
+      - Files whose fingerprint RV(postfix_info.fingerprints) does not return (C(withheld (secret file)) instead of
+        the SHA-256; still V(null) when missing). They count in the digests as usual.
+    type: list
+    elements: path
+    default: []
   parts:
     description:
       - The parts of a converge, each with C(inputs) (the role variables it depends on), C(code) (globs of the files

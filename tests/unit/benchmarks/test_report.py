@@ -125,3 +125,23 @@ def test_results_from_before_the_rewrite_experiment_still_render():
     text = report.render_document(data)
     assert "| (ii) " in text and "| - | not measured in this run |" in text
     assert "right after (d)'s" not in text
+
+
+def test_a_variable_that_changes_nothing_has_its_verdict_and_row():
+    data = copy.deepcopy(results())
+    plan = "Full converge: role variables, collection code or managed files differ from the last converge. " + (
+        "Not due, skipped: certificates, dovecot."
+    )
+    data["part1"]["rows"][0].update(
+        nochange_all=[11.0], nochange_median=11.0, tasks_nochange=22, changed_nochange=[0], nochange_plans=[plan]
+    )
+    verdicts = report.verdicts(data["part1"])
+    (_label, met, detail) = next(v for v in verdicts if "changes nothing" in v[0])
+    assert met is True and detail.startswith("11.0 s (22 tasks); 8.0x faster than (b); the role said: Full")
+    text = report.render_document(data)
+    assert "| a role variable that changes nothing (`postfix_hardening_dns_ttl: 7201`) | 1 | 11.0 | 22 | [0] |" in text
+    assert "; with a variable that changes nothing 11.0; re-run with the fast path off 45.0" in text
+    data["part1"]["rows"][0].update(nochange_plans=["Full converge: no record of an earlier converge."])
+    assert next(v for v in report.verdicts(data["part1"]) if "changes nothing" in v[0])[1] is False
+    data["part1"]["rows"][0].update(nochange_plans=[plan], changed_nochange=[1])
+    assert next(v for v in report.verdicts(data["part1"]) if "changes nothing" in v[0])[1] is False

@@ -167,3 +167,17 @@ def test_the_plan_matches_the_pure_decision(monkeypatch):
     result, _calls = run(args(), info(running=False), monkeypatch=monkeypatch)
     assert result["plan"]["why"]["config"][-1] == "Postfix is not running"
     assert _converge.PARTS.index("dovecot") < _converge.PARTS.index("config")
+
+
+def test_a_secret_files_hash_is_withheld_from_the_result_not_from_the_digest(monkeypatch):
+    password_map = "/etc/postfix/sasl_passwd"
+    task = args(secret_files=[password_map, "/etc/postfix/sasl_passwd.db"])
+    task["parts"]["config"]["files"] = [POLICY, password_map, "/etc/postfix/sasl_passwd.db"]
+    read = info(fingerprints={POLICY: "p", DROPIN: "d", password_map: "e3b0c442", "/etc/postfix/sasl_passwd.db": None})
+    result, _calls = run(task, read, monkeypatch=monkeypatch)
+    assert result["postfix_info"]["fingerprints"][password_map] == "withheld (secret file)"
+    assert result["postfix_info"]["fingerprints"]["/etc/postfix/sasl_passwd.db"] is None
+    assert "e3b0c442" not in repr(result)
+    other = info(fingerprints=dict(read["fingerprints"], **{password_map: "f00d"}))
+    changed, _calls = run(task, other, monkeypatch=monkeypatch)
+    assert changed["record"]["parts"]["config"] != result["record"]["parts"]["config"]
