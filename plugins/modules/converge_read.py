@@ -264,6 +264,12 @@ plan:
     why:
       description: The reasons by due part.
       type: dict
+    everything:
+      description:
+        - Every part is due because nothing is known to be in place (no usable record, or O(converge.fast_path=false)).
+        - Steps that the parts' digests cannot see (a package the role installs) run only then or when their own
+          input changes.
+      type: bool
     reasons:
       description: Why, in a fixed order.
       type: list

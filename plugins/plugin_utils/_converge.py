@@ -82,6 +82,10 @@ def record(info, specs, chain_files=None):
     return {"format": RECORD_FORMAT, "parts": part_digests(info, specs), "chain_files": list(chain_files or [])}
 
 
+# The reasons that make every part due (nothing is known to be in place).
+_EVERY_PART = ("postfix_hardening_fast_path is false", "no record of an earlier converge", "the record was written by")
+
+
 def _record_reasons(info, inputs):
     """{part: [reason]} from comparing the record with what it would be now."""
     expected = inputs["parts"]
@@ -190,4 +194,7 @@ def plan(info, inputs):
     if "parts" in inputs:
         result["due"] = list(parts)
         result["why"] = parts
+        # no usable record, or the fast path switched off: nothing is known to be in place
+        # (those reasons come first, and are given to every part)
+        result["everything"] = bool(found) and found[0].startswith(_EVERY_PART)
     return result

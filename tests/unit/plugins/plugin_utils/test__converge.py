@@ -250,3 +250,17 @@ def test_part_digests_change_with_inputs_code_and_files_only():
     info = copy.deepcopy(PART_INFO)
     info["fingerprints"]["/etc/postfix/main.cf"] = "0" * 64
     assert _converge.part_digests(info, SPECS) == base
+
+
+def test_everything_is_due_only_when_nothing_is_known_to_be_in_place():
+    assert part_plan(recorded_info(record=None))["everything"] is True
+    assert part_plan(recorded_info(record={"format": 1}))["everything"] is True
+    assert part_plan(recorded_info(), fast_path=False)["everything"] is True
+    assert part_plan(recorded_info())["everything"] is False
+    assert part_plan(recorded_info(running=False))["everything"] is False
+    specs = copy.deepcopy(SPECS)
+    specs["config"]["inputs"]["postfix_hardening_profile"] = "modern"
+    assert part_plan(recorded_info(), specs)["everything"] is False
+    info = recorded_info()
+    info["fingerprints"][CERT["path"]] = "6" * 64
+    assert part_plan(info)["everything"] is False
