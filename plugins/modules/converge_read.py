@@ -67,7 +67,7 @@ options:
     default: []
   secret_files:
     description:
-      - Files whose fingerprint RV(postfix_info.fingerprints) does not return (C(withheld (secret file)) instead of
+      - Files whose fingerprint the returned RV(postfix_info) (its C(fingerprints)) does not carry (C(withheld (secret file)) instead of
         the SHA-256; still V(null) when missing). They count in the digests as usual.
     type: list
     elements: path
