@@ -67,8 +67,9 @@ options:
     default: []
   secret_files:
     description:
-      - Files whose fingerprint the returned RV(postfix_info) (its C(fingerprints)) does not carry (C(withheld (secret file)) instead of
-        the SHA-256; still V(null) when missing). They count in the digests as usual.
+      - Files whose fingerprint the returned RV(postfix_info) (its C(fingerprints)) does not carry
+        (C(withheld (secret file)) instead of the SHA-256; still V(null) when missing). They count in the
+        digests as usual.
     type: list
     elements: path
     default: []
