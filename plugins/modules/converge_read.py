@@ -32,19 +32,14 @@ description:
   - Meant for the role; the arguments are its variables. To read a server, use M(mailsec.postfix.postfix_info).
 author:
   - mailsec.postfix contributors (@mailsec)
+extends_documentation_fragment:
+  - mailsec.postfix.attributes.read_only
 attributes:
   action:
     description: Runs on the controller around one M(mailsec.postfix.postfix_info) call.
     support: full
   check_mode:
     description: Reads only. In check mode the gate on findings reports and does not fail.
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is nothing to diff.
-    support: none
-  platform:
-    description: Debian 12 (Postfix 3.7) and Debian 13 (Postfix 3.10) are tested.
-    platforms: debian
     support: full
 options:
   config_dir:
@@ -84,11 +79,14 @@ options:
       certificates:
         description: The certificate part.
         type: dict
-        suboptions:
+        suboptions: &part_options
           inputs:
-            description: The role variables of this part (only their digest is kept).
-            type: raw
-            default: {}
+            description:
+              - Names or globs of the role variables of this part, among the options of the role's
+                C(meta/argument_specs.yml); a leading C(!) excludes. Only their digest is kept.
+            type: list
+            elements: str
+            default: []
           code:
             description: Globs of the files that implement this part, relative to O(code_root).
             type: list
@@ -102,39 +100,11 @@ options:
       dovecot:
         description: The Dovecot part.
         type: dict
-        suboptions:
-          inputs:
-            description: The role variables of this part (only their digest is kept).
-            type: raw
-            default: {}
-          code:
-            description: Globs of the files that implement this part, relative to O(code_root).
-            type: list
-            elements: str
-            default: []
-          files:
-            description: Files on the server this part manages.
-            type: list
-            elements: path
-            default: []
+        suboptions: *part_options
       config:
         description: The configuration part (main.cf, master.cf, lookup tables).
         type: dict
-        suboptions:
-          inputs:
-            description: The role variables of this part (only their digest is kept).
-            type: raw
-            default: {}
-          code:
-            description: Globs of the files that implement this part, relative to O(code_root).
-            type: list
-            elements: str
-            default: []
-          files:
-            description: Files on the server this part manages.
-            type: list
-            elements: path
-            default: []
+        suboptions: *part_options
   converge:
     description: The role's switches for the decision.
     type: dict

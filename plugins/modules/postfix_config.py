@@ -51,21 +51,11 @@ options:
     default: []
 extends_documentation_fragment:
   - ansible.builtin.files
+  - mailsec.postfix.attributes
   - mailsec.postfix.postfix_files
   - mailsec.postfix.postfix_files.services
 notes:
   - The file attribute options (O(mode), O(owner), ...) apply to both files.
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: full
-    platforms: posix
 seealso:
   - module: mailsec.postfix.maincf
   - module: mailsec.postfix.mastercf

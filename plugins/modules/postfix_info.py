@@ -39,17 +39,8 @@ description:
   - Turn the result into findings with the P(mailsec.postfix.tls_findings#filter) filter.
 author:
   - mailsec.postfix contributors (@mailsec)
-attributes:
-  check_mode:
-    description: The module never changes anything and runs normally in check mode.
-    support: full
-  diff_mode:
-    description: Nothing is changed, so there is nothing to diff.
-    support: none
-  platform:
-    description: Debian 12 (Postfix 3.7) and Debian 13 (Postfix 3.10) are tested.
-    platforms: debian
-    support: full
+extends_documentation_fragment:
+  - mailsec.postfix.attributes.read_only
 options:
   config_dir:
     description:
