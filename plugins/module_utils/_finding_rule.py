@@ -101,9 +101,10 @@ def per_profile(choose):
 
 
 def version_tuple(version):
+    """(major, minor, patch) of a version string; only ASCII digits count ("3.1\u00b2" is 3.1)."""
     parts = []
     for part in str(version or "").split(".")[:3]:
-        digits = "".join(ch for ch in part if ch.isdigit())
+        digits = "".join(ch for ch in part if ch in "0123456789")
         parts.append(int(digits) if digits else 0)
     return tuple(parts)
 

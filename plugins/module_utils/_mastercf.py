@@ -39,8 +39,8 @@ _FIELD_RE = {
     "private": re.compile(r"^[yn-]$"),
     "unpriv": re.compile(r"^[yn-]$"),
     "chroot": re.compile(r"^[yn-]$"),
-    "wakeup": re.compile(r"^(-|\d+\??)$"),
-    "maxproc": re.compile(r"^(-|\d+)$"),
+    "wakeup": re.compile(r"^(-|[0-9]+\??)$"),
+    "maxproc": re.compile(r"^(-|[0-9]+)$"),
 }
 _COMMENTED_SERVICE_RE = re.compile(r"^#\s*(\S+)\s+(%s)(\s+\S+){6}" % "|".join(re.escape(t) for t in SERVICE_TYPES))
 # A commented continuation line of a template: '#' then an indented text.

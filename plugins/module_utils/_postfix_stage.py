@@ -28,7 +28,7 @@ STAGE_AGE_SECONDS = 60
 STAGE_PREFIX = "mailsec-postfix-stage-"
 # A stage directory is named after the process that made it; one whose process is
 # gone is a leftover (kill -9) and is removed by the next run.
-_STAGE_NAME_RE = re.compile(r"^%s(\d+)-" % re.escape(STAGE_PREFIX))
+_STAGE_NAME_RE = re.compile(r"^%s([0-9]+)-" % re.escape(STAGE_PREFIX))
 LEGACY_STAGE_AGE_SECONDS = 600
 COMMAND_TIMEOUT_SECONDS = 60
 _UNUSED_RE = re.compile(r"unused parameter: ([A-Za-z0-9_]+)=")

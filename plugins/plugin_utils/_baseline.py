@@ -88,7 +88,6 @@ SUBMISSION_COMMON = {
 PORT25_CLEANUP = {"smtpd_sasl_auth_enable": None, "smtpd_tls_security_level": None, "smtpd_tls_auth_only": None}
 
 ROLE_SERVICES = ("smtp/inet", "submission/inet", "submissions/inet")
-MANDATORY_LEVELS = ("encrypt", "secure", "verify", "fingerprint", "dane-only")
 SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
 TABLES = ("tls_policy", "sasl_passwd", "sender_logins")
 
@@ -98,7 +97,7 @@ class BaselineError(ValueError):
 
 
 def _version(text):
-    return tuple(int(x) for x in re.findall(r"\d+", str(text or "0"))[:3]) or (0,)
+    return tuple(int(x) for x in re.findall(r"[0-9]+", str(text or "0"))[:3]) or (0,)
 
 
 def key_groups(info):

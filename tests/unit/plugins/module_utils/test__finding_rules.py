@@ -172,6 +172,24 @@ def test_weak_protocols_mandatory_fixes_to_the_profiles_mandatory_floor(profile,
     assert "(wrapper mode)" in hit["message"] and "still allows TLSv1.1." in hit["message"]
 
 
+@pytest.mark.parametrize(
+    "version,floor",
+    [
+        # only ASCII digits count: a superscript two is not a digit of the version (it raised
+        # ValueError), and an Arabic-Indic zero does not make 3.5 into 3.50
+        ("3.5\u00b2", "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1"),
+        ("3.5\u0660", "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1"),
+        ("3.\u0667.1", "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1"),
+        ("3.7.11", ">=TLSv1.2"),
+    ],
+)
+def test_versions_with_non_ascii_digits_read_their_ascii_digits_only(version, floor):
+    assert _finding_rule.protocol_floor({"version": version}) == floor
+    lst = listener(tls_mode="wrapper", tls_mandatory=True, protocols_enabled=["TLSv1.1", "TLSv1.3"])
+    (hit,) = run("weak_protocols_mandatory", lst, "intermediate", version=version)
+    assert hit["fix"] == "main.cf: smtpd_tls_mandatory_protocols = " + floor
+
+
 def test_tls12_on_modern_submission_follows_the_profile_table():
     lst = listener(tls_mandatory=True, protocols_enabled=["TLSv1.2", "TLSv1.3"])
     raised = [p for p in _profiles.PROFILES if run("tls12_on_modern_submission", lst, p)]

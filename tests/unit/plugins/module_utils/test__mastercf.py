@@ -282,6 +282,9 @@ def test_orphaned_override_under_commented_service_fails():
         ([{"name": "s", "command": "smtpd", "args": ["a\nb"]}], r"service s/inet: argument contains a newline"),
         ([{"name": "s", "command": "smtpd x"}], r"service s/inet: command must be one word"),
         ([{"name": "s", "command": "smtpd", "chroot": "maybe"}], r"service s/inet: invalid chroot"),
+        # digits of other scripts are not digits to Postfix (master(5) reads 0-9 only)
+        ([{"name": "s", "command": "smtpd", "maxproc": "\u0663"}], r"service s/inet: invalid maxproc value"),
+        ([{"name": "s", "command": "smtpd", "wakeup": "\u0666\u0660?"}], r"service s/inet: invalid wakeup value"),
         ([{"name": "s", "command": "a"}, {"name": "s", "type": "inet"}], r"service s/inet is listed more than once"),
         ([{"name": "bad name", "command": "a"}], r"invalid service name 'bad name'"),
         ("submission", r"services must be a list"),

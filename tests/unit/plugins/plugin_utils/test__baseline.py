@@ -224,3 +224,19 @@ def test_profile_values_are_those_of_the_shared_profile_table():
     for profile in _baseline.PROFILES:
         params = _baseline.build(info(), {"outbound_level": "encrypt", "profile": profile})["params"]
         assert params["smtp_tls_mandatory_protocols"] == ">=TLSv1.2"
+
+
+@pytest.mark.parametrize(
+    "version,openssl,hybrid",
+    [
+        ("3.10.1", "3.5.1", True),
+        ("3.7.11", "3.5.1", False),
+        # an Arabic-Indic zero is not a digit of the version: 3.1 + U+0660 is not Postfix 3.10
+        ("3.1\u0660", "3.5.1", False),
+        ("3.10.1", "3.\u0665", False),
+        ("3.10.1\u00b2", "3.5.1\u00b2", True),
+    ],
+)
+def test_hybrid_key_groups_need_ascii_versions_3_10_and_openssl_3_5(version, openssl, hybrid):
+    groups = _baseline.key_groups(info(version=version, openssl=openssl))
+    assert groups == " ".join(_baseline.GROUPS_HYBRID if hybrid else _baseline.GROUPS_CLASSIC)

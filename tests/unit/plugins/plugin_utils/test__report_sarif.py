@@ -95,6 +95,15 @@ def test_hosts_not_audited_make_the_invocation_unsuccessful(fleet, hardened_flee
     assert invocation == {"executionSuccessful": True, "endTimeUtc": "2025-01-02T03:04:05Z"}
 
 
+@pytest.mark.parametrize(
+    "generated",
+    ["", "yesterday", "2025-01-02 03:04:05", "\u0662\u0660\u0662\u0665-01-02T03:04:05Z", "2025-01-02T03:04:05Z\n"],
+)
+def test_a_generated_time_that_is_not_utc_iso_8601_in_ascii_is_left_out(generated, hardened_fleet):
+    log = json.loads(_report_sarif.render(_report_model.build(hardened_fleet, generated=generated)))
+    assert "endTimeUtc" not in log["runs"][0]["invocations"][0]
+
+
 def test_version_and_schema_uri():
     log = render({})
     assert log["version"] == "2.1.0"
