@@ -101,10 +101,13 @@ class ActionModule(ActionBase):
         dovecot = switches["sasl_backend"] == "dovecot" and switches["dovecot_configure"]
         known = _role_read.role_options(args["code_root"])
 
+        resolved = {}
+
         def resolve(name):
-            if name not in task_vars:
-                return None
-            return self._templar.resolve_variable_expression(name)
+            # a variable several parts read is templated once
+            if name not in resolved:
+                resolved[name] = self._templar.resolve_variable_expression(name) if name in task_vars else None
+            return resolved[name]
 
         try:
             specs = {}
