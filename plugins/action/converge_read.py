@@ -86,21 +86,11 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = True
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        check_mode = bool(self._task.check_mode)
+    def _part_specs(self, args, task_vars):
+        """{part: {inputs: {name: value}, code: digest, files: [...]}} for the parts that count."""
         switches = args["converge"]
-        errors = _role_read.input_errors(
-            switches["cert_mode"], switches["cert_chains"], switches["fail_on_drift"], check_mode
-        )
-        if errors:
-            raise AnsibleActionFail(" ".join(errors))
-
         dovecot = switches["sasl_backend"] == "dovecot" and switches["dovecot_configure"]
         known = _role_read.role_options(args["code_root"])
-
         resolved = {}
 
         def resolve(name):
@@ -109,8 +99,8 @@ class ActionModule(ActionBase):
                 resolved[name] = self._templar.resolve_variable_expression(name) if name in task_vars else None
             return resolved[name]
 
+        specs = {}
         try:
-            specs = {}
             for part in _converge.PARTS:
                 spec = args["parts"].get(part)
                 if spec is None or (part == "dovecot" and not dovecot):
@@ -124,10 +114,55 @@ class ActionModule(ActionBase):
                 }
         except AnsibleError as exc:
             raise AnsibleActionFail("converge_read: %s" % exc) from exc
+        return specs
+
+    @staticmethod
+    def _judge(info, specs, args):
+        """What the controller makes of the read: plan, record, findings (and the blocking ones), DNS."""
+        switches = args["converge"]
+        audit = args["audit"]
+        try:
+            judged = {
+                "plan": _converge.plan(
+                    info,
+                    {
+                        "parts": _converge.part_digests(info, specs),
+                        "state_file": args["state_file"],
+                        "fast_path": switches["fast_path"],
+                        "sasl_backend": switches["sasl_backend"],
+                        "dovecot_configure": switches["dovecot_configure"],
+                        "cert_mode": switches["cert_mode"],
+                        "renew_days": switches["renew_days"],
+                        # controller files (the fetched private CA): this action runs on the controller
+                        "fetched_missing": any(not os.path.isfile(path) for path in switches["fetched"]),
+                    },
+                ),
+                "record": _converge.record(info, specs),
+                "dns_records": _role_read.dns_records(info, args["dns"]),
+            }
+            judged["findings"], judged["blocking"] = _role_read.audit(
+                info, audit["enabled"], audit["profile"], audit["fail_on"]
+            )
+        except (_converge.ConvergeError, AnsibleError, KeyError, TypeError, ValueError) as exc:
+            raise AnsibleActionFail("converge_read: %s" % exc) from exc
+        return judged
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        check_mode = bool(self._task.check_mode)
+        switches = args["converge"]
+        errors = _role_read.input_errors(
+            switches["cert_mode"], switches["cert_chains"], switches["fail_on_drift"], check_mode
+        )
+        if errors:
+            raise AnsibleActionFail(" ".join(errors))
+
+        specs = self._part_specs(args, task_vars)
         fingerprint = []
         for spec in specs.values():
             fingerprint += [path for path in spec["files"] if path not in fingerprint]
-
         read = self._execute_module(
             module_name="mailsec.postfix.postfix_info",
             module_args={"config_dir": args["config_dir"], "fingerprint": fingerprint, "record": args["state_file"]},
@@ -141,29 +176,8 @@ class ActionModule(ActionBase):
         result["postfix_info"] = info
         if "warnings" in read:
             result["warnings"] = read["warnings"]
+        result.update(self._judge(info, specs, args))
 
-        try:
-            result["plan"] = _converge.plan(
-                info,
-                {
-                    "parts": _converge.part_digests(info, specs),
-                    "state_file": args["state_file"],
-                    "fast_path": switches["fast_path"],
-                    "sasl_backend": switches["sasl_backend"],
-                    "dovecot_configure": switches["dovecot_configure"],
-                    "cert_mode": switches["cert_mode"],
-                    "renew_days": switches["renew_days"],
-                    # controller files (the fetched private CA): this action runs on the controller
-                    "fetched_missing": any(not os.path.isfile(path) for path in switches["fetched"]),
-                },
-            )
-            result["record"] = _converge.record(info, specs)
-            audit = args["audit"]
-            result["findings"], blocking = _role_read.audit(info, audit["enabled"], audit["profile"], audit["fail_on"])
-            result["dns_records"] = _role_read.dns_records(info, args["dns"])
-        except (_converge.ConvergeError, AnsibleError, KeyError, TypeError, ValueError) as exc:
-            raise AnsibleActionFail("converge_read: %s" % exc) from exc
-        result["blocking"] = blocking
         # The digests above used them; the result does not carry a hash of a secret file (a
         # password map's SHA-256 could be matched against guessed passwords).
         prints = info.get("fingerprints") or {}
@@ -173,7 +187,7 @@ class ActionModule(ActionBase):
         result["changed"] = False
         # When nothing is due this read is the state the run leaves, and the gate judges it here
         # (after a converge the role judges its re-read). Check mode reports and does not judge.
-        if blocking and not check_mode and not result["plan"]["full"]:
+        if result["blocking"] and not check_mode and not result["plan"]["full"]:
             result["failed"] = True
-            result["msg"] = _blocking_message(blocking, audit["fail_on"])
+            result["msg"] = _blocking_message(result["blocking"], args["audit"]["fail_on"])
         return result
