@@ -47,6 +47,8 @@ class Rule(NamedTuple):
     ``service`` in the facts overrides the scope's default.
     ``message``/``fix``: %-templates over the scope's facts (``service``; ``label`` of a
     listener; ``path``/``params`` of a certificate) and the hit's.
+    ``title``/``help``: the check as the audit reports name it (SARIF rule, JUnit test case,
+    HTML), whole sentences without per-host facts; given once per id.
     """
 
     id: str
@@ -55,6 +57,8 @@ class Rule(NamedTuple):
     check: Callable
     message: str
     fix: str
+    title: str = ""
+    help: str = ""
 
     def severity_for(self, profile, case=None):
         """The severity under ``profile`` for a hit of ``case``, or None when not raised."""

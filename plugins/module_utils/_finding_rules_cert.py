@@ -118,6 +118,8 @@ RULES = (
         _cert_unreadable,
         "Certificate %(path)s could not be inspected: %(error)s.",
         "check %(params)s (%(path)s): the file must exist and be a PEM certificate readable by root",
+        title="A configured certificate could not be inspected",
+        help="The file must exist and be a PEM certificate readable by root.",
     ),
     Rule(
         "cert_name_mismatch",
@@ -132,6 +134,11 @@ RULES = (
         "issue a certificate whose subjectAltName includes %(hostname)s (the MX/submission host name) "
         "and set main.cf: smtpd_tls_chain_files = <key>, <fullchain>; "
         "or set main.cf: myhostname = a name the certificate covers",
+        title="The certificate does not cover myhostname",
+        help=(
+            "Verifying peers (MTA-STS, 'secure' policies, mail clients) reject the name. Issue a certificate whose "
+            "subjectAltName includes the host name, or set myhostname to a name it covers."
+        ),
     ),
     Rule(
         "cert_self_signed",
@@ -143,6 +150,8 @@ RULES = (
         "Opportunistic SMTP peers accept it, but MTA-STS and clients that verify cannot; "
         "give known clients a private CA or use a public CA.",
         "main.cf: smtpd_tls_chain_files = <key>, <leaf + intermediates from a public (ACME) or private CA>",
+        title="The certificate is self-signed",
+        help="MTA-STS and verifying clients cannot trust it. Use a private CA known to the clients or a public CA.",
     ),
     Rule(
         "cert_key_mismatch",
@@ -151,6 +160,8 @@ RULES = (
         _cert_key_mismatch,
         "The private key %(key_path)s does not belong to certificate %(path)s: the TLS handshake fails for %(label)s.",
         "point %(params)s and its key parameter at the matching pair (or use smtpd_tls_chain_files = key, cert)",
+        title="The private key does not belong to the certificate",
+        help="The TLS handshake fails. Point the certificate and key parameters at the matching pair.",
     ),
     Rule(
         "cert_expiring",
@@ -159,6 +170,8 @@ RULES = (
         _cert_expiring,
         "Certificate %(path)s %(state)s (not after %(not_after)s).",
         "renew %(path)s and reload Postfix (%(params)s)",
+        title="The certificate has expired or expires within 30 days",
+        help="Renew the certificate and reload Postfix.",
     ),
     Rule(
         "weak_key",
@@ -167,5 +180,7 @@ RULES = (
         _weak_key,
         "Certificate %(path)s uses a %(key_type)s-%(bits)d key; %(why)s.",
         "main.cf: smtpd_tls_chain_files = <ECDSA P-256 key>, <cert>, <RSA-3072 key>, <cert>",
+        title="The certificate key is weak",
+        help="Use ECDSA P-256 and/or RSA of at least 2048 bits (3072 for the modern profile).",
     ),
 )

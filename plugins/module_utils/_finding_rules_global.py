@@ -111,6 +111,11 @@ RULES = (
         "so no one can submit mail.",
         "start Dovecot (systemctl start dovecot) and give its auth service a unix_listener at %(path)s "
         "(mode 0660, user and group postfix), the path smtpd_sasl_path names",
+        title="Nothing answers on the SASL socket",
+        help=(
+            "smtpd cannot list AUTH mechanisms and drops clients that try to authenticate. Start the SASL server "
+            "(Dovecot) or point smtpd_sasl_path at the socket it listens on."
+        ),
     ),
     Rule(
         "key_exchange_groups_excluded",
@@ -127,6 +132,11 @@ RULES = (
         "Scanners that check those lists fail every listener on this point; no peer needs them, "
         "since TLS 1.3 makes secp256r1 (prime256v1) mandatory to implement.",
         "main.cf: tls_eecdh_auto_curves = %(allowed)s",
+        title="Key-exchange groups outside the profile are enabled",
+        help=(
+            "Set main.cf: tls_eecdh_auto_curves to the groups the profile allows (X25519, prime256v1, secp384r1; "
+            "X25519MLKEM768 where supported)."
+        ),
     ),
     Rule(
         "deprecated_parameter",
@@ -136,6 +146,8 @@ RULES = (
         "%(param)s = %(value)s is obsolete%(overridden)s; postconf warns about such parameters from Postfix 3.9 on, "
         "and the value can mislead readers about what is in force.",
         "%(change)s",
+        title="An obsolete parameter is set",
+        help="Remove the parameter; the finding names the parameter that governs instead.",
     ),
     Rule(
         "vrfy_enabled",
@@ -144,5 +156,7 @@ RULES = (
         _vrfy_enabled,
         "disable_vrfy_command = no: the VRFY command lets anyone probe which addresses exist (address harvesting).",
         "main.cf: disable_vrfy_command = yes",
+        title="The VRFY command is enabled",
+        help="VRFY lets anyone probe which addresses exist. Set main.cf: disable_vrfy_command = yes.",
     ),
 )

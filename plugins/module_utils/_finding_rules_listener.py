@@ -276,6 +276,12 @@ RULES = (
         "AUTH on port 25 invites password guessing and mixes MUA submission with MX traffic.",
         "%(disable)s; "
         "enable AUTH only in the submission/submissions services (master.cf: -o smtpd_sasl_auth_enable=yes)",
+        title="SASL AUTH is offered on port 25",
+        help=(
+            "AUTH on the server-to-server MX port invites password guessing and mixes mail submission with MX traffic. "
+            "Set main.cf: smtpd_sasl_auth_enable = no and enable AUTH only in the submission/submissions services "
+            "(master.cf: -o smtpd_sasl_auth_enable=yes)."
+        ),
     ),
     Rule(
         "auth_without_tls",
@@ -287,6 +293,11 @@ RULES = (
         "so passwords can cross the network in plaintext.",
         "main.cf: smtpd_tls_auth_only = yes "
         "(and for submission: master.cf service %(service)s: -o smtpd_tls_security_level=encrypt)",
+        title="AUTH is offered before TLS",
+        help=(
+            "Passwords can cross the network in plaintext. Set main.cf: smtpd_tls_auth_only = yes, and for submission "
+            "master.cf: -o smtpd_tls_security_level=encrypt."
+        ),
     ),
     Rule(
         "sasl_anonymous_allowed",
@@ -300,6 +311,11 @@ RULES = (
         "and smtpd_sasl_tls_security_options inherits $smtpd_sasl_security_options, "
         "so anonymous SASL mechanisms become acceptable.",
         "%(set_plain)s; %(set_tls)s",
+        title="Anonymous SASL mechanisms are acceptable",
+        help=(
+            "The SASL security option lists replace their default, so noanonymous must stay in them. Set "
+            "smtpd_sasl_security_options = noanonymous, noplaintext and smtpd_sasl_tls_security_options = noanonymous."
+        ),
     ),
     Rule(
         "submission_tls_optional",
@@ -309,6 +325,11 @@ RULES = (
         "%(label)s offers AUTH but does not require TLS (smtpd_tls_security_level = %(level)s, no wrapper mode): "
         "clients may submit mail in plaintext, and a MITM can strip STARTTLS.",
         "master.cf service %(service)s: -o smtpd_tls_security_level=encrypt (port 465: -o smtpd_tls_wrappermode=yes)",
+        title="A submission listener does not require TLS",
+        help=(
+            "Clients may submit mail in plaintext and a man in the middle can strip STARTTLS. Set master.cf: -o "
+            "smtpd_tls_security_level=encrypt on submission (587), -o smtpd_tls_wrappermode=yes on submissions (465)."
+        ),
     ),
     Rule(
         "weak_protocols_mandatory",
@@ -318,6 +339,11 @@ RULES = (
         "%(label)s enforces TLS (%(enforced)s), so Postfix uses %(param)s = %(value)s, which still allows %(weak)s. "
         "'!SSLv2, !SSLv3' excludes only SSL; TLS 1.0/1.1 stay enabled.",
         "%(set)s",
+        title="Mandatory TLS still allows TLS 1.0/1.1",
+        help=(
+            "'!SSLv2, !SSLv3' excludes only SSL. Set the protocol parameter in force (smtpd_tls_mandatory_protocols) to"
+            " >=TLSv1.2 (Postfix 3.6+) or '!SSLv2, !SSLv3, !TLSv1, !TLSv1.1'."
+        ),
     ),
     Rule(
         "weak_protocols_opportunistic",
@@ -329,6 +355,11 @@ RULES = (
         "which allows %(weak)s. "
         "Peers that cannot do better fall back to plaintext if refused, which the interop profile accepts.",
         "%(set)s",
+        title="Opportunistic TLS allows legacy protocols",
+        help=(
+            "At security level may, Postfix uses smtpd_tls_protocols, not the mandatory parameter. Set "
+            "smtpd_tls_protocols = >=TLSv1.2 unless the interop profile is wanted."
+        ),
     ),
     Rule(
         "anonymous_ciphers",
@@ -341,6 +372,11 @@ RULES = (
         "Only %(exclude_params)s removes aNULL (currently: %(excluded)s). "
         "Clients that accept them get no server authentication (MITM).",
         "%(set)s (applies at every security level, also to postscreen/tlsproxy)",
+        title="Anonymous (aNULL) cipher suites are offered",
+        help=(
+            "Cipher grades start with aNULL by design; only the exclusion parameters remove it. Set "
+            "smtpd_tls_exclude_ciphers = aNULL, eNULL."
+        ),
     ),
     Rule(
         "mandatory_settings_ignored",
@@ -353,6 +389,11 @@ RULES = (
         "the mandatory ones apply only at level encrypt or in wrapper mode. "
         "Ignored here, while the opportunistic parameters that do apply are left at their defaults: %(settings)s.",
         "%(set_protocols)s; %(set_exclude)s",
+        title="*_mandatory_* TLS settings have no effect at this level",
+        help=(
+            "The mandatory parameters apply only at level encrypt or in wrapper mode. Set the opportunistic parameters "
+            "that are in force (smtpd_tls_protocols, smtpd_tls_exclude_ciphers; smtp_tls_protocols outbound)."
+        ),
     ),
     Rule(
         "no_starttls",
@@ -361,6 +402,11 @@ RULES = (
         _no_starttls,
         "%(label)s does not offer STARTTLS: %(why)s. Mail from other servers travels in plaintext.",
         "%(set)s; main.cf: smtpd_tls_chain_files = /path/key.pem, /path/fullchain.pem",
+        title="Port 25 does not offer STARTTLS",
+        help=(
+            "Mail from other servers travels in plaintext. Set smtpd_tls_security_level = may and configure a "
+            "certificate (smtpd_tls_chain_files)."
+        ),
     ),
     Rule(
         "open_relay_risk",
@@ -370,6 +416,11 @@ RULES = (
         "On %(label)s, neither smtpd_relay_restrictions (%(relay)s) nor smtpd_recipient_restrictions (%(recipient)s) "
         "ends unauthenticated relaying with reject_unauth_destination/defer_unauth_destination (or a final reject).",
         "%(set)s",
+        title="Unauthenticated relaying is not refused",
+        help=(
+            "Neither smtpd_relay_restrictions nor smtpd_recipient_restrictions ends with reject_unauth_destination. Set"
+            " smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination."
+        ),
     ),
     Rule(
         "tls12_on_modern_submission",
@@ -379,6 +430,11 @@ RULES = (
         "%(label)s enforces TLS, so Postfix uses %(param)s = %(value)s, which allows TLS 1.2; "
         "the modern profile asks for TLS 1.3 only on the submission listeners (every current mail client speaks it).",
         "%(set)s",
+        title="Submission allows TLS 1.2 under the modern profile",
+        help=(
+            "The modern profile asks for TLS 1.3 only on the submission listeners. Set the mandatory protocol parameter"
+            " in force to >=TLSv1.3."
+        ),
     ),
     Rule(
         "submission_without_sender_binding",
@@ -389,5 +445,11 @@ RULES = (
         "Any authenticated user, or anyone with one stolen password, can send as any address, "
         "another user's or another domain's.",
         "%(change)s",
+        title="A logged-in user can send as any address",
+        help=(
+            "Bind SASL logins to their addresses on the submission services: -o "
+            "smtpd_sender_login_maps=hash:/etc/postfix/sender_logins and -o "
+            "smtpd_sender_restrictions=reject_sender_login_mismatch (role: postfix_hardening_sender_logins)."
+        ),
     ),
 )

@@ -140,6 +140,7 @@ RULES = (
         "(globally or per destination in smtp_tls_policy_maps%(policy)s). Ignored here: %(settings)s.",
         "main.cf: smtp_tls_protocols = %(floor)s (opportunistic); "
         "for known peers add smtp_tls_policy_maps entries with 'encrypt' or 'secure'",
+        # title and help: the listener rule of the same id (one check in the reports)
     ),
     Rule(
         "outbound_tls_disabled",
@@ -149,6 +150,11 @@ RULES = (
         "The smtp client runs at smtp_tls_security_level = none (decided by %(source)s): it never issues STARTTLS, "
         "so mail to servers that offer TLS leaves in plaintext%(except)s.",
         "%(set)s (or dane, with smtp_dns_support_level = dnssec and a validating resolver on loopback)",
+        title="The smtp client never uses TLS",
+        help=(
+            "At smtp_tls_security_level = none, mail leaves in plaintext even to servers that offer TLS. Set main.cf: "
+            "smtp_tls_security_level = may (or dane)."
+        ),
     ),
     Rule(
         "dane_without_dnssec",
@@ -159,6 +165,8 @@ RULES = (
         "DANE needs DNSSEC lookups, and without them %(effect)s "
         "(Postfix logs '%(level)s configured with dnssec lookups disabled').",
         "%(set)s (with a DNSSEC-validating resolver on loopback in resolv.conf)",
+        title="DANE is configured without DNSSEC lookups",
+        help="DANE needs DNSSEC lookups. Set main.cf: smtp_dns_support_level = dnssec.",
     ),
     Rule(
         "dane_without_validating_resolver",
@@ -168,6 +176,11 @@ RULES = (
         "smtp_tls_security_level = %(level)s, and %(path)s (the resolv.conf the smtp client reads) %(why)s.",
         "run a DNSSEC-validating resolver on this host (e.g. unbound) and put only 'nameserver 127.0.0.1' in "
         "/etc/resolv.conf (Debian copies it into the Postfix chroot when Postfix starts)",
+        title="DANE without a local validating resolver",
+        help=(
+            "DANE needs a DNSSEC-validating resolver the smtp client trusts (on the loopback address). Run one locally "
+            "and list it in resolv.conf."
+        ),
     ),
     Rule(
         "outbound_mandatory_weak_protocols",
@@ -177,5 +190,10 @@ RULES = (
         "Mandatory outbound TLS for %(where)s uses smtp_tls_mandatory_protocols = %(value)s, "
         "which still allows %(weak)s: a peer that TLS is required for may still negotiate it.",
         "%(set)s",
+        title="Mandatory outbound TLS still allows TLS 1.0/1.1",
+        help=(
+            "Destinations that require TLS may still negotiate a legacy protocol. Set main.cf: "
+            "smtp_tls_mandatory_protocols = >=TLSv1.2."
+        ),
     ),
 )

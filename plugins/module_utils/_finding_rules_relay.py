@@ -196,6 +196,12 @@ RULES = (
         "so the relay login and password can cross the network in plaintext.",
         "%(change)s; postfix reload "
         "(mandatory TLS for the relay only: smtp_tls_security_level stays as it is for other destinations)",
+        title="The relay login can be sent without TLS",
+        help=(
+            "smtp_sasl_auth_enable = yes while TLS to the relayhost is only opportunistic, so a stripped STARTTLS sends"
+            " the password in plaintext. Make TLS mandatory for the relay alone: a TLS policy table entry '[relay]:587 "
+            "encrypt' (or secure) in smtp_tls_policy_maps, then postmap the table."
+        ),
     ),
     Rule(
         "relay_sasl_anonymous_allowed",
@@ -209,6 +215,11 @@ RULES = (
         "an anonymous SASL mechanism when the server, or a man in the middle rewriting its EHLO reply, offers one, "
         "and the mail leaves without the relay account's authentication.",
         "%(changes)s; postfix reload",
+        title="The SMTP client accepts anonymous SASL towards the relay",
+        help=(
+            "The smtp_sasl_*security_options lists replace their defaults, so noanonymous must stay in them. Set "
+            "smtp_sasl_security_options = noplaintext, noanonymous and smtp_sasl_tls_security_options = noanonymous."
+        ),
     ),
     Rule(
         "relay_password_map_readable",
@@ -219,5 +230,10 @@ RULES = (
         "but %(problems)s.",
         "chown root:root %(file)s && chmod 0600 %(file)s "
         "(Postfix opens the table before it enters the chroot and drops privileges, so root alone needs to read it)",
+        title="The relay password map is readable by others",
+        help=(
+            "The map holds the relay password in clear. Make its source and built file root-owned and 0600: chown "
+            "root:root FILE FILE.db; chmod 0600 FILE FILE.db (or .lmdb)."
+        ),
     ),
 )

@@ -26,161 +26,16 @@ REPORT_FILES = ("findings.json", "findings.junit.xml", "findings.sarif", "report
 TOOL_NAME = "mailsec.postfix audit"
 TOOL_URI = "https://github.com/mailsec/postfix"
 
-# id -> (short description, what to do). The finding itself carries the exact fix for
-# that host; this is the rule text for SARIF and the check names for JUnit. An id that
-# is not listed here (a check added later) still works: it gets a generic text.
-RULES = {
-    "auth_on_public_smtp": (
-        "SASL AUTH is offered on port 25",
-        "AUTH on the server-to-server MX port invites password guessing and mixes mail submission with MX "
-        "traffic. Set main.cf: smtpd_sasl_auth_enable = no and enable AUTH only in the submission/submissions "
-        "services (master.cf: -o smtpd_sasl_auth_enable=yes).",
-    ),
-    "auth_without_tls": (
-        "AUTH is offered before TLS",
-        "Passwords can cross the network in plaintext. Set main.cf: smtpd_tls_auth_only = yes, and for "
-        "submission master.cf: -o smtpd_tls_security_level=encrypt.",
-    ),
-    "relay_auth_without_mandatory_tls": (
-        "The relay login can be sent without TLS",
-        "smtp_sasl_auth_enable = yes while TLS to the relayhost is only opportunistic, so a stripped STARTTLS sends "
-        "the password in plaintext. Make TLS mandatory for the relay alone: a TLS policy table entry "
-        "'[relay]:587 encrypt' (or secure) in smtp_tls_policy_maps, then postmap the table.",
-    ),
-    "relay_sasl_anonymous_allowed": (
-        "The SMTP client accepts anonymous SASL towards the relay",
-        "The smtp_sasl_*security_options lists replace their defaults, so noanonymous must stay in them. Set "
-        "smtp_sasl_security_options = noplaintext, noanonymous and smtp_sasl_tls_security_options = noanonymous.",
-    ),
-    "relay_password_map_readable": (
-        "The relay password map is readable by others",
-        "The map holds the relay password in clear. Make its source and built file root-owned and 0600: "
-        "chown root:root FILE FILE.db; chmod 0600 FILE FILE.db (or .lmdb).",
-    ),
-    "submission_without_sender_binding": (
-        "A logged-in user can send as any address",
-        "Bind SASL logins to their addresses on the submission services: -o smtpd_sender_login_maps=hash:/etc/postfix/"
-        "sender_logins and -o smtpd_sender_restrictions=reject_sender_login_mismatch (role: "
-        "postfix_hardening_sender_logins).",
-    ),
-    "sasl_anonymous_allowed": (
-        "Anonymous SASL mechanisms are acceptable",
-        "The SASL security option lists replace their default, so noanonymous must stay in them. Set "
-        "smtpd_sasl_security_options = noanonymous, noplaintext and smtpd_sasl_tls_security_options = noanonymous.",
-    ),
-    "submission_tls_optional": (
-        "A submission listener does not require TLS",
-        "Clients may submit mail in plaintext and a man in the middle can strip STARTTLS. Set master.cf: "
-        "-o smtpd_tls_security_level=encrypt on submission (587), -o smtpd_tls_wrappermode=yes on submissions (465).",
-    ),
-    "weak_protocols_mandatory": (
-        "Mandatory TLS still allows TLS 1.0/1.1",
-        "'!SSLv2, !SSLv3' excludes only SSL. Set the protocol parameter in force (smtpd_tls_mandatory_protocols) "
-        "to >=TLSv1.2 (Postfix 3.6+) or '!SSLv2, !SSLv3, !TLSv1, !TLSv1.1'.",
-    ),
-    "weak_protocols_opportunistic": (
-        "Opportunistic TLS allows legacy protocols",
-        "At security level may, Postfix uses smtpd_tls_protocols, not the mandatory parameter. Set "
-        "smtpd_tls_protocols = >=TLSv1.2 unless the interop profile is wanted.",
-    ),
-    "anonymous_ciphers": (
-        "Anonymous (aNULL) cipher suites are offered",
-        "Cipher grades start with aNULL by design; only the exclusion parameters remove it. Set "
-        "smtpd_tls_exclude_ciphers = aNULL, eNULL.",
-    ),
-    "mandatory_settings_ignored": (
-        "*_mandatory_* TLS settings have no effect at this level",
-        "The mandatory parameters apply only at level encrypt or in wrapper mode. Set the opportunistic "
-        "parameters that are in force (smtpd_tls_protocols, smtpd_tls_exclude_ciphers; smtp_tls_protocols "
-        "outbound).",
-    ),
-    "deprecated_parameter": (
-        "An obsolete parameter is set",
-        "Remove the parameter; the finding names the parameter that governs instead.",
-    ),
-    "no_starttls": (
-        "Port 25 does not offer STARTTLS",
-        "Mail from other servers travels in plaintext. Set smtpd_tls_security_level = may and configure a "
-        "certificate (smtpd_tls_chain_files).",
-    ),
-    "cert_name_mismatch": (
-        "The certificate does not cover myhostname",
-        "Verifying peers (MTA-STS, 'secure' policies, mail clients) reject the name. Issue a certificate whose "
-        "subjectAltName includes the host name, or set myhostname to a name it covers.",
-    ),
-    "cert_self_signed": (
-        "The certificate is self-signed",
-        "MTA-STS and verifying clients cannot trust it. Use a private CA known to the clients or a public CA.",
-    ),
-    "cert_expiring": (
-        "The certificate has expired or expires within 30 days",
-        "Renew the certificate and reload Postfix.",
-    ),
-    "cert_key_mismatch": (
-        "The private key does not belong to the certificate",
-        "The TLS handshake fails. Point the certificate and key parameters at the matching pair.",
-    ),
-    "cert_unreadable": (
-        "A configured certificate could not be inspected",
-        "The file must exist and be a PEM certificate readable by root.",
-    ),
-    "weak_key": (
-        "The certificate key is weak",
-        "Use ECDSA P-256 and/or RSA of at least 2048 bits (3072 for the modern profile).",
-    ),
-    "open_relay_risk": (
-        "Unauthenticated relaying is not refused",
-        "Neither smtpd_relay_restrictions nor smtpd_recipient_restrictions ends with reject_unauth_destination. "
-        "Set smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination.",
-    ),
-    "vrfy_enabled": (
-        "The VRFY command is enabled",
-        "VRFY lets anyone probe which addresses exist. Set main.cf: disable_vrfy_command = yes.",
-    ),
-    "tls12_on_modern_submission": (
-        "Submission allows TLS 1.2 under the modern profile",
-        "The modern profile asks for TLS 1.3 only on the submission listeners. Set the mandatory protocol "
-        "parameter in force to >=TLSv1.3.",
-    ),
-    "outbound_tls_disabled": (
-        "The smtp client never uses TLS",
-        "At smtp_tls_security_level = none, mail leaves in plaintext even to servers that offer TLS. Set "
-        "main.cf: smtp_tls_security_level = may (or dane).",
-    ),
-    "dane_without_dnssec": (
-        "DANE is configured without DNSSEC lookups",
-        "DANE needs DNSSEC lookups. Set main.cf: smtp_dns_support_level = dnssec.",
-    ),
-    "outbound_mandatory_weak_protocols": (
-        "Mandatory outbound TLS still allows TLS 1.0/1.1",
-        "Destinations that require TLS may still negotiate a legacy protocol. Set main.cf: "
-        "smtp_tls_mandatory_protocols = >=TLSv1.2.",
-    ),
-    "sasl_socket_unreachable": (
-        "Nothing answers on the SASL socket",
-        "smtpd cannot list AUTH mechanisms and drops clients that try to authenticate. Start the SASL server "
-        "(Dovecot) or point smtpd_sasl_path at the socket it listens on.",
-    ),
-    "dane_without_validating_resolver": (
-        "DANE without a local validating resolver",
-        "DANE needs a DNSSEC-validating resolver the smtp client trusts (on the loopback address). Run one "
-        "locally and list it in resolv.conf.",
-    ),
-    "key_exchange_groups_excluded": (
-        "Key-exchange groups outside the profile are enabled",
-        "Set main.cf: tls_eecdh_auto_curves to the groups the profile allows (X25519, prime256v1, secp384r1; "
-        "X25519MLKEM768 where supported).",
-    ),
-}
-
 severity_rank = _findings.severity_rank
 is_blocking = _findings.is_blocking
 
 
 def rule_text(fid):
-    """(short description, help) for a finding id."""
-    if fid in RULES:
-        return RULES[fid]
+    """(title, help) of a finding id from its rule; an id no rule has (a check added later) gets a
+    generic text."""
+    for rule in _findings.RULES:
+        if rule.id == fid and rule.title:
+            return (rule.title, rule.help)
     return (fid.replace("_", " ").capitalize(), "See the finding's message and fix.")
 
 

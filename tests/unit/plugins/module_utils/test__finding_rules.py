@@ -66,6 +66,15 @@ def _cases(severity):
     return [None]
 
 
+def test_each_id_has_one_title_and_help_in_whole_sentences():
+    titled = [rule for rule in _findings.RULES if rule.title or rule.help]
+    assert sorted(rule.id for rule in titled) == sorted(_findings.FINDING_IDS)  # once per id
+    for rule in titled:
+        assert rule.title and not rule.title[:1].islower() and not rule.title.endswith("."), rule.id
+        assert rule.help.endswith("."), rule.id
+        assert "%(" not in rule.title + rule.help, rule.id  # no per-host facts: the finding has them
+
+
 @pytest.mark.parametrize("rule", _findings.RULES, ids=lambda r: "%s-%s" % (r.scope, r.id))
 def test_every_severity_is_one_of_the_four_for_every_profile_and_case(rule):
     for case in _cases(rule.severity):
