@@ -143,6 +143,7 @@ class ActionModule(ActionBase):
             judged["findings"], judged["blocking"] = _role_read.audit(
                 info, audit["enabled"], audit["profile"], audit["fail_on"]
             )
+            judged["report"] = _role_read.report(judged["findings"], judged["dns_records"], audit["enabled"])
         except (_converge.ConvergeError, AnsibleError, KeyError, TypeError, ValueError) as exc:
             raise AnsibleActionFail("converge_read: %s" % exc) from exc
         return judged

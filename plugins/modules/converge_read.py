@@ -268,4 +268,18 @@ dns_records:
   description: C(tlsa) (list), C(mta_sts) (dict, empty without a domain), C(tlsrpt) (str), C(srv) (list or str).
   returned: success
   type: dict
+report:
+  description: What the role prints and writes to its zone-file fragment.
+  returned: success
+  type: dict
+  contains:
+    findings:
+      description:
+        - One C(severity | service | id | message) line per finding; a sentence saying so when
+          O(audit.enabled=false).
+      type: raw
+    dns_records:
+      description: The records of RV(dns_records) to publish, one per element.
+      type: list
+      elements: str
 """

@@ -144,3 +144,19 @@ def dns_records(info, options):
             ttl=ttl,
         ),
     }
+
+
+def report(findings, records, audited):
+    """What the role prints and writes to the zone file: one ``severity | service | id | message``
+    line per finding (a sentence instead when the audit is off) and the DNS records to publish,
+    one per line."""
+    srv = records.get("srv") or []
+    return {
+        "findings": [" | ".join((f["severity"], f["service"], f["id"], f["message"])) for f in findings]
+        if audited
+        else "not audited (postfix_hardening_audit: false)",
+        "dns_records": list(records.get("tlsa") or [])
+        + ([records["mta_sts"]["txt_record"]] if records.get("mta_sts") else [])
+        + ([records["tlsrpt"]] if records.get("tlsrpt") else [])
+        + ([srv] if isinstance(srv, str) else list(srv)),
+    }

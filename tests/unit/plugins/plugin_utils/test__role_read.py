@@ -126,3 +126,33 @@ def test_a_short_hostname_fails_with_the_filters_message():
     info = {"myhostname": "mx", "certificates": [{"used_by": ["smtp"], "public_key": _ec_public_pem()}]}
     with pytest.raises(AnsibleFilterError, match="not a fully qualified host name"):
         _role_read.dns_records(info, {"ttl": 3600})
+
+
+FINDING = {"severity": "high", "service": "smtp", "id": "auth_on_public_smtp", "message": "AUTH is offered."}
+
+
+def test_the_report_has_one_line_per_finding_and_per_record():
+    records = {
+        "tlsa": ["_25._tcp.mx.example.org. IN TLSA 3 1 1 ab", "_25._tcp.mx.example.org. IN TLSA 3 1 1 cd"],
+        "mta_sts": {"txt_record": '_mta-sts.example.org. IN TXT "v=STSv1; id=1"', "policy": "version: STSv1"},
+        "tlsrpt": '_smtp._tls.example.org. IN TXT "v=TLSRPTv1; rua=mailto:r@example.org"',
+        "srv": ["_submission._tcp.example.org. IN SRV 0 1 587 mx.example.org."],
+    }
+    lines = _role_read.report([FINDING, dict(FINDING, severity="low", id="x", message="y")], records, True)
+    assert lines["findings"] == ["high | smtp | auth_on_public_smtp | AUTH is offered.", "low | smtp | x | y"]
+    assert lines["dns_records"] == records["tlsa"] + [
+        records["mta_sts"]["txt_record"],
+        records["tlsrpt"],
+        records["srv"][0],
+    ]
+
+
+def test_the_report_without_audit_domains_or_submission_records():
+    # a single record given as a string counts as one line
+    records = {"tlsa": [], "mta_sts": {}, "tlsrpt": "", "srv": "; no submission service"}
+    lines = _role_read.report([], records, False)
+    assert lines == {
+        "findings": "not audited (postfix_hardening_audit: false)",
+        "dns_records": ["; no submission service"],
+    }
+    assert _role_read.report([], dict(records, srv=[]), True) == {"findings": [], "dns_records": []}
