@@ -153,6 +153,23 @@ def _relay_sasl_anonymous_allowed(relay, ctx):
     }
 
 
+def _relay_sasl_no_mechanism(relay, ctx):
+    client = relay.get("sasl_client")
+    if not relay.get("sasl_auth_enable") or not isinstance(client, dict):
+        return None  # no login, another SASL type, or no plugin directory to judge by
+    found = client.get("mechanisms") or []
+    if [mech for mech in found if mech != "ANONYMOUS"]:
+        return None
+    relayhost = relay.get("relayhost")
+    return {
+        "target": "the relayhost %s" % relayhost
+        if relayhost
+        else "the servers smtp_sasl_password_maps has entries for",
+        "dirs": ", ".join(client.get("dirs") or []),
+        "found": ", ".join(found) or "none",
+    }
+
+
 def _file_problems(item):
     """Why a password-map file leaks (empty: it does not)."""
     uid = item.get("uid")
@@ -219,6 +236,23 @@ RULES = (
         help=(
             "The smtp_sasl_*security_options lists replace their defaults, so noanonymous must stay in them. Set "
             "smtp_sasl_security_options = noplaintext, noanonymous and smtp_sasl_tls_security_options = noanonymous."
+        ),
+    ),
+    Rule(
+        "relay_sasl_no_mechanism",
+        "relay",
+        "high",
+        _relay_sasl_no_mechanism,
+        "The smtp client logs in to %(target)s (smtp_sasl_auth_enable = yes) through Cyrus SASL, but no "
+        "client mechanism it could log in with is installed (plugins in %(dirs)s: %(found)s): the login fails with "
+        "'SASL authentication failure: No worthy mechs found' and the mail for it is deferred.",
+        "install the Cyrus SASL mechanism plugins (Debian: apt-get install libsasl2-modules, which holds PLAIN and "
+        "LOGIN), then postqueue -f to retry the deferred mail",
+        title="The SMTP client has no SASL mechanism for the relay login",
+        help=(
+            "Postfix's smtp client logs in through Cyrus SASL, whose PLAIN and LOGIN mechanisms are a package of "
+            "their own (Debian: libsasl2-modules, which postfix only recommends). Without one the relay login "
+            "fails and mail is deferred. Install it."
         ),
     ),
     Rule(

@@ -131,6 +131,7 @@ FINDING_IDS = (
     "key_exchange_groups_excluded",
     "relay_auth_without_mandatory_tls",
     "relay_sasl_anonymous_allowed",
+    "relay_sasl_no_mechanism",
     "relay_password_map_readable",
     "submission_without_sender_binding",
 )

@@ -442,6 +442,8 @@ def effective_relay(defaults, main, services=None, outbound=None, config_dir=Non
         "relayhost": relayhost,
         "destinations": destinations,
         "sasl_auth_enable": is_yes(ns.get("smtp_sasl_auth_enable")),
+        # the smtp client's SASL implementation: Postfix offers only cyrus to clients (postconf -A)
+        "sasl_type": (ns.get("smtp_sasl_type") or "cyrus").strip(SPACE),
         "sasl_security_options": list_tokens(ns.get("smtp_sasl_security_options")),
         "sasl_tls_security_options": list_tokens(ns.get("smtp_sasl_tls_security_options")),
         "password_maps": password_maps,

@@ -241,6 +241,11 @@ plan:
         - Steps that the parts' digests cannot see (a package the role installs) run only then or when their own
           input changes.
       type: bool
+    relay_sasl_missing:
+      description:
+        - The read found the smtp client logging in through Cyrus SASL with no mechanism to log in with (finding
+          C(relay_sasl_no_mechanism)); the C(config) part is then due, and the role installs the mechanisms.
+      type: bool
     reasons:
       description: Why, in a fixed order.
       type: list

@@ -413,6 +413,21 @@ postfix_info:
         sasl_auth_enable:
           description: Effective C(smtp_sasl_auth_enable).
           type: bool
+        sasl_type:
+          description: Effective C(smtp_sasl_type), the smtp client's SASL implementation (Postfix offers V(cyrus)).
+          type: str
+          sample: cyrus
+        sasl_client:
+          description:
+            - The Cyrus SASL client plugins, when the smtp client logs in (C(smtp_sasl_auth_enable=yes)) through
+              V(cyrus); null otherwise, or when no plugin directory exists.
+            - C(dirs) are the plugin directories found (C(/usr/lib/*/sasl2) and the like); C(mechanisms) the client
+              mechanisms their plugin files provide (V(PLAIN) and V(LOGIN) are in Debian's C(libsasl2-modules)),
+              from the file names alone.
+          type: dict
+          sample:
+            dirs: [/usr/lib/x86_64-linux-gnu/sasl2]
+            mechanisms: [ANONYMOUS, CRAM-MD5, LOGIN, PLAIN]
         sasl_security_options:
           description: Effective C(smtp_sasl_security_options) (Postfix's default is C(noplaintext, noanonymous)).
           type: list
@@ -688,6 +703,7 @@ postfix_info:
 """
 
 import errno  # noqa: E402
+import glob  # noqa: E402
 import grp  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
@@ -737,6 +753,24 @@ SOCKET_TIMEOUT = 2.0
 SOCKET_BUDGET = 10.0
 OPENSSL_VERSION_RE = re.compile(r"(?:Library: )?OpenSSL ([0-9][^ )]*)(?!.*Library:)")
 RESOLV_CONF = "/etc/resolv.conf"
+# Where libsasl2 loads its plugins from (Debian's multiarch directory first), and the plugin
+# files that hold a client mechanism (the others are auxprop plugins such as sasldb).
+SASL_PLUGIN_DIRS = ("/usr/lib/*/sasl2", "/usr/lib/sasl2", "/usr/lib64/sasl2", "/usr/local/lib/sasl2")
+SASL_MECHANISM_PLUGINS = {
+    "anonymous": "ANONYMOUS",
+    "crammd5": "CRAM-MD5",
+    "digestmd5": "DIGEST-MD5",
+    "gs2": "GS2",
+    "gssapiv2": "GSSAPI",
+    "login": "LOGIN",
+    "ntlm": "NTLM",
+    "otp": "OTP",
+    "passdss": "PASSDSS",
+    "plain": "PLAIN",
+    "scram": "SCRAM",
+    "srp": "SRP",
+}
+_SASL_PLUGIN_RE = re.compile(r"^lib([a-z0-9]+)\.so(\.|$)")
 # One postmap -q of the relay's next hop in one TLS policy table (a tcp: or proxy: table may not answer).
 POLICY_LOOKUP_TIMEOUT = 10
 # What a policy entry may show of its value (the level and its attributes).
@@ -1203,10 +1237,33 @@ def policy_lookup(postmap, config_dir, nexthop, spec):
     return result
 
 
+def sasl_client_mechanisms():
+    """{dirs, mechanisms}: the Cyrus SASL plugin directories and the client mechanisms their plugin
+    files provide (names only, nothing is loaded); None when there is no plugin directory."""
+    dirs = sorted(set(path for pattern in SASL_PLUGIN_DIRS for path in glob.glob(pattern) if os.path.isdir(path)))
+    if not dirs:
+        return None
+    mechanisms = set()
+    for path in dirs:
+        try:
+            names = os.listdir(path)
+        except OSError:
+            continue
+        for name in names:
+            match = _SASL_PLUGIN_RE.match(name)
+            if match and match.group(1) in SASL_MECHANISM_PLUGINS:
+                mechanisms.add(SASL_MECHANISM_PLUGINS[match.group(1)])
+    return {"dirs": dirs, "mechanisms": sorted(mechanisms)}
+
+
 def relay_facts(relay, postmap, config_dir, pool, files_only):
     """The relay view with stat facts of the password map files and the TLS policy of each next hop."""
     for entry in relay["password_maps"]:
         entry["files"] = [file_facts(item["path"], item["role"]) for item in entry["files"]]
+    # the mechanisms the client can log in with (only looked at when it logs in through Cyrus SASL)
+    relay["sasl_client"] = (
+        sasl_client_mechanisms() if relay["sasl_auth_enable"] and relay.get("sasl_type") == "cyrus" else None
+    )
     if relay["policy_lookup"] != "unknown":
         return relay
     if files_only or not postmap:

@@ -83,6 +83,7 @@ def record(info, specs, chain_files=None):
 
 
 # The reasons that make every part due (nothing is known to be in place).
+RELAY_SASL_MISSING = "the smtp client has no SASL mechanism to log in to the relay with"
 _EVERY_PART = ("postfix_hardening_fast_path is false", "no record of an earlier converge", "the record was written by")
 
 
@@ -118,6 +119,16 @@ def _hash_reasons(info, inputs):
     return []
 
 
+def relay_sasl_missing(info):
+    """Whether the read found the smtp client logging in through Cyrus SASL without a mechanism
+    to log in with (the finding relay_sasl_no_mechanism; the role installs them again)."""
+    relay = info.get("relay") or {}
+    client = relay.get("sasl_client")
+    if not relay.get("sasl_auth_enable") or not isinstance(client, dict):
+        return False
+    return not [mech for mech in client.get("mechanisms") or [] if mech != "ANONYMOUS"]
+
+
 def due(info, inputs):
     """{part: [reasons]} for every part that is due (empty: the fast path), parts in run order."""
     found = {}
@@ -145,6 +156,8 @@ def due(info, inputs):
     dovecot_wanted = inputs.get("sasl_backend") == "dovecot" and _switch(inputs, "dovecot_configure", True)
     if any(not sock.get("reachable") for sock in sockets) or (dovecot_wanted and not sockets):
         add("dovecot" if "dovecot" in managed else "config", "the Dovecot SASL socket does not answer")
+    if relay_sasl_missing(info):
+        add("config", RELAY_SASL_MISSING)
     cert_part = "certificates" if "certificates" in managed else "config"
     certs = _server_certificates(info)
     if any("error" in cert or not cert.get("key_matches") for cert in certs):
@@ -197,4 +210,5 @@ def plan(info, inputs):
         # no usable record, or the fast path switched off: nothing is known to be in place
         # (those reasons come first, and are given to every part)
         result["everything"] = bool(found) and found[0].startswith(_EVERY_PART)
+        result["relay_sasl_missing"] = relay_sasl_missing(info)
     return result

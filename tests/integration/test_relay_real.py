@@ -10,6 +10,7 @@ of mode 0600, mandatory TLS for the relay through the TLS policy table, smtp_tls
 it with tls_findings: once as the role leaves it, then with one thing changed.
 """
 
+import glob
 import importlib.util
 import json
 import os
@@ -404,3 +405,52 @@ def test_inline_credentials_never_leave_postfix_info(monkeypatch, server):
     # the facts were computed from the real values: the relay is still judged (mandatory TLS: clean)
     assert relay_findings(findings) == []
     assert result["postfix_info"]["relay"]["destinations"][0]["tls_level"] == "encrypt"
+
+
+def _sasl_plugins(directory, *names):
+    directory.mkdir()
+    for name in names:
+        (directory / name).write_bytes(b"")
+    return str(directory)
+
+
+def test_the_sasl_client_mechanisms_are_those_of_the_plugin_files_on_this_host(monkeypatch, server):
+    result, findings = audit(monkeypatch, server)
+    relay = result["postfix_info"]["relay"]
+    assert relay["sasl_type"] == "cyrus"
+    client = relay["sasl_client"]
+    # judged independently: the plugin files of this host's libsasl2 directories
+    dirs = sorted(set(d for pattern in real.postfix_info.SASL_PLUGIN_DIRS for d in glob.glob(pattern)))
+    assert client["dirs"] == dirs
+    files = [name for d in dirs for name in os.listdir(d)]
+    for mech, plugin in (("PLAIN", "libplain.so"), ("LOGIN", "liblogin.so")):
+        assert (mech in client["mechanisms"]) == any(name.startswith(plugin) for name in files), mech
+    usable = [m for m in client["mechanisms"] if m != "ANONYMOUS"]
+    assert ("relay_sasl_no_mechanism" in [f["id"] for f in findings]) == (not usable)
+
+
+def test_without_a_mechanism_plugin_the_relay_login_is_a_finding(monkeypatch, server, tmp_path):
+    # what a Debian host without libsasl2-modules has: the auxprop plugin of libsasl2-modules-db only
+    bare = _sasl_plugins(tmp_path / "sasl2", "libsasldb.so", "libsasldb.so.2", "libsasldb.so.2.0.25")
+    monkeypatch.setattr(real.postfix_info, "SASL_PLUGIN_DIRS", (bare, str(tmp_path / "absent")))
+    result, findings = audit(monkeypatch, server)
+    assert result["postfix_info"]["relay"]["sasl_client"] == {"dirs": [bare], "mechanisms": []}
+    found = only(findings, "relay_sasl_no_mechanism")
+    assert (found["severity"], found["service"]) == ("high", "outbound")
+    assert "plugins in %s: none" % bare in found["message"] and RELAY in found["message"]
+    # with the mechanisms (libsasl2-modules), or with no plugin directory at all, there is none
+    full = _sasl_plugins(tmp_path / "full", "libplain.so.2", "liblogin.so.2.0.25", "libanonymous.so")
+    monkeypatch.setattr(real.postfix_info, "SASL_PLUGIN_DIRS", (bare, full))
+    result, findings = audit(monkeypatch, server)
+    assert result["postfix_info"]["relay"]["sasl_client"]["mechanisms"] == ["ANONYMOUS", "LOGIN", "PLAIN"]
+    assert "relay_sasl_no_mechanism" not in [f["id"] for f in findings]
+    monkeypatch.setattr(real.postfix_info, "SASL_PLUGIN_DIRS", (str(tmp_path / "absent"),))
+    result, findings = audit(monkeypatch, server)
+    assert result["postfix_info"]["relay"]["sasl_client"] is None
+    assert "relay_sasl_no_mechanism" not in [f["id"] for f in findings]
+
+
+def test_no_login_or_another_sasl_type_looks_at_no_plugin(monkeypatch, server):
+    server.main(smtp_sasl_auth_enable="no")
+    result, _findings = audit(monkeypatch, server)
+    assert result["postfix_info"]["relay"]["sasl_client"] is None

@@ -157,3 +157,38 @@ def test_switching_relay_and_sender_binding_off_removes_everything_and_back_with
     rc, out = converge()
     assert rc == 0, out[-3000:]
     assert changed(out) == 0
+
+
+def test_removed_sasl_mechanisms_are_a_finding_and_the_role_installs_them_again():
+    """libsasl2-modules (PLAIN, LOGIN) removed behind the role's back: the read finds the relay login
+    without a mechanism, the plan says so, and a real run installs it again and reloads Postfix."""
+    target = testinfra.get_host(f"podman://{TARGET}")
+    apt = "DEBIAN_FRONTEND=noninteractive apt-get -q -y"
+    removed = target.run(f"{apt} remove libsasl2-modules")
+    assert removed.rc == 0, removed.stdout + removed.stderr
+    try:
+        rc, out = converge("--check")
+        assert rc == 0, out[-3000:]
+        assert "Full converge: the smtp client has no SASL mechanism to log in to the relay with" in out
+        assert re.search(r"high \| outbound \| relay_sasl_no_mechanism \| .*No worthy mechs found", out), out[-3000:]
+        assert not target.package("libsasl2-modules").is_installed  # check mode installs nothing
+
+        rc, out = converge()
+        assert rc == 0, out[-3000:]
+        assert target.package("libsasl2-modules").is_installed
+        assert "RUNNING HANDLER [mailsec.postfix.postfix_hardening : Reload postfix]" in out
+        assert "relay_sasl_no_mechanism" not in out  # the re-read after the reload has no such finding
+    finally:
+        target.run(f"{apt} install libsasl2-modules")
+
+    # the relay takes mail from this server again (it demands AUTH on 587)
+    token = uuid.uuid4().hex
+    sent = target.run(
+        f"printf 'Subject: relay {token}\\n\\nafter the reinstall\\n' | /usr/sbin/sendmail -f mailtest@mx.example.org"
+        f" {RELAY_USER}@relay-dest.example"
+    )
+    assert sent.rc == 0, sent.stderr
+    wait_for(relay_host(), f"cat /var/mail/{RELAY_USER}", token)
+    rc, out = converge()
+    assert rc == 0, out[-3000:]
+    assert changed(out) == 0

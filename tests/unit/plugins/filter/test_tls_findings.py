@@ -113,6 +113,7 @@ POSITIVE = {
         ]
     ),
     "relay_sasl_anonymous_allowed": _relay(sasl_security_options=[], sasl_tls_security_options=[]),
+    "relay_sasl_no_mechanism": _relay(sasl_client={"dirs": ["/usr/lib/x86_64-linux-gnu/sasl2"], "mechanisms": []}),
     "relay_password_map_readable": _relay(
         password_maps=[
             {

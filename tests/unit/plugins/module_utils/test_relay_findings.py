@@ -129,6 +129,11 @@ def test_role_relay_view():
     assert (dest["policy_status"], dest["tls_level"], dest["tls_level_source"]) == ("unknown", None, None)
 
 
+def test_the_view_names_the_smtp_clients_sasl_type():
+    assert view()["relay"]["sasl_type"] == "cyrus"  # Postfix's default
+    assert view(ROLE_MAIN + "smtp_sasl_type = dovecot\n")["relay"]["sasl_type"] == "dovecot"
+
+
 def test_defaults_noanonymous_and_the_tls_set_inherits_the_plain_one():
     relay = view("relayhost = [relay.example.net]:587\nsmtp_sasl_auth_enable = yes\n")["relay"]
     assert relay["sasl_security_options"] == ["noplaintext", "noanonymous"]
@@ -439,6 +444,39 @@ def test_anonymous_fix_goes_where_the_setting_is():
     assert only(info, "relay_sasl_anonymous_allowed")["fix"].startswith(
         "postconf -P 'smtp/unix/smtp_sasl_tls_security_options=noanonymous'"
     )
+
+
+@pytest.mark.parametrize("mechanisms", [[], ["ANONYMOUS"]])
+def test_no_sasl_mechanism_for_the_relay_login(mechanisms):
+    client = {"dirs": ["/usr/lib/x86_64-linux-gnu/sasl2"], "mechanisms": mechanisms}
+    info = hardened(sasl_client=client)
+    assert relay_ids(info) == [("relay_sasl_no_mechanism", "high", "outbound")]
+    found = only(info, "relay_sasl_no_mechanism")
+    assert found["message"] == (
+        "The smtp client logs in to the relayhost %s (smtp_sasl_auth_enable = yes) through Cyrus SASL, but no client "
+        "mechanism it could log in with is installed (plugins in /usr/lib/x86_64-linux-gnu/sasl2: %s): the login "
+        "fails with 'SASL authentication failure: No worthy mechs found' and the mail for it is deferred."
+        % (RELAY, ", ".join(mechanisms) or "none")
+    )
+    assert "apt-get install libsasl2-modules" in found["fix"] and "postqueue -f" in found["fix"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"sasl_client": {"dirs": ["/usr/lib/sasl2"], "mechanisms": ["ANONYMOUS", "LOGIN", "PLAIN"]}},
+        {"sasl_client": {"dirs": ["/usr/lib/sasl2"], "mechanisms": ["SCRAM"]}},
+        {"sasl_client": None},  # no plugin directory (or another SASL type): nothing to judge by
+        {"sasl_client": {"dirs": ["/usr/lib/sasl2"], "mechanisms": []}, "sasl_auth_enable": False},
+    ],
+)
+def test_a_usable_mechanism_no_directory_or_no_login_is_no_mechanism_finding(changes):
+    assert "relay_sasl_no_mechanism" not in [fid for fid, _s, _v in relay_ids(hardened(**changes))]
+
+
+def test_no_mechanism_without_relayhost_names_the_password_map_servers():
+    info = hardened(relayhost="", destinations=[], sasl_client={"dirs": ["/d"], "mechanisms": []})
+    assert "the servers smtp_sasl_password_maps has entries for" in only(info, "relay_sasl_no_mechanism")["message"]
 
 
 def _tables(*files):

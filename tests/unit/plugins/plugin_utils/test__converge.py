@@ -195,12 +195,39 @@ def test_a_variable_that_only_the_configuration_reads_runs_the_configuration_onl
         (lambda i: i["fingerprints"].update({DROPIN: "8" * 64}), ["dovecot", "config"]),
         (lambda i: i["sasl_sockets"][0].update(reachable=False), ["dovecot", "config"]),
         (lambda i: i.update(running=False), ["config"]),
+        # the relay login has no SASL mechanism (the package the role installs was removed)
+        (lambda i: i.update(relay=dict(RELAY_LOGIN, sasl_client={"dirs": ["/d"], "mechanisms": []})), ["config"]),
+        (
+            lambda i: i.update(relay=dict(RELAY_LOGIN, sasl_client={"dirs": ["/d"], "mechanisms": ["ANONYMOUS"]})),
+            ["config"],
+        ),
     ],
 )
 def test_what_the_read_shows_makes_its_part_due(change, due):
     info = recorded_info()
     change(info)
     assert part_plan(info)["due"] == due
+
+
+RELAY_LOGIN = {"relayhost": "[relay.example.net]:587", "sasl_auth_enable": True, "sasl_type": "cyrus"}
+
+
+@pytest.mark.parametrize(
+    "relay,missing",
+    [
+        (dict(RELAY_LOGIN, sasl_client={"dirs": ["/d"], "mechanisms": []}), True),
+        (dict(RELAY_LOGIN, sasl_client={"dirs": ["/d"], "mechanisms": ["ANONYMOUS", "PLAIN"]}), False),
+        # no plugin directory, or no login through Cyrus SASL: nothing to judge by
+        (dict(RELAY_LOGIN, sasl_client=None), False),
+        (dict(RELAY_LOGIN, sasl_auth_enable=False, sasl_client={"dirs": ["/d"], "mechanisms": []}), False),
+        ({}, False),
+    ],
+)
+def test_relay_sasl_missing_is_a_reason_and_a_flag_of_its_own(relay, missing):
+    result = part_plan(recorded_info(relay=relay))
+    assert result["relay_sasl_missing"] is missing
+    assert (_converge.RELAY_SASL_MISSING in result["reasons"]) is missing
+    assert result["due"] == (["config"] if missing else [])
 
 
 def test_other_certificate_files_in_the_configuration_make_the_certificates_due():
