@@ -29,3 +29,17 @@ def recap(output):
     assert match, output[-3000:]
     ok, changed, unreachable, failed = (int(x) for x in match.groups())
     return {"ok": ok, "changed": changed, "unreachable": unreachable, "failed": failed}
+
+
+def changed_tasks(output):
+    """The names of the tasks and handlers that reported changed for TARGET, in run order."""
+    names = []
+    blocks = re.findall(
+        r"^(?:TASK|RUNNING HANDLER) \[([^\]]*)\][^\n]*\n(.*?)(?=^TASK \[|^RUNNING HANDLER \[|^PLAY)",
+        output,
+        re.M | re.S,
+    )
+    for header, body in blocks:
+        if re.search(rf"^changed: \[{re.escape(TARGET)}[\] ]", body, re.M):
+            names.append(header.split(" : ", 1)[-1])
+    return names

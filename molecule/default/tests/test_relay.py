@@ -169,8 +169,9 @@ def test_removed_sasl_mechanisms_are_a_finding_and_the_role_installs_them_again(
     try:
         rc, out = converge("--check")
         assert rc == 0, out[-3000:]
-        assert "Full converge: the smtp client has no SASL mechanism to log in to the relay with" in out
-        assert re.search(r"high \| outbound \| relay_sasl_no_mechanism \| .*No worthy mechs found", out), out[-3000:]
+        flat = " ".join(out.split())  # the YAML callback folds long strings over several lines
+        assert "Full converge: the smtp client has no SASL mechanism to log in to the relay with" in flat, out[-3000:]
+        assert re.search(r"high \| outbound \| relay_sasl_no_mechanism \| .*No worthy mechs found", flat), out[-3000:]
         assert not target.package("libsasl2-modules").is_installed  # check mode installs nothing
 
         rc, out = converge()

@@ -19,6 +19,7 @@ _SPEC = importlib.util.spec_from_file_location(
 scenario_run = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(scenario_run)
 converge, recap, TARGET = scenario_run.converge, scenario_run.recap, scenario_run.TARGET
+changed_tasks = scenario_run.changed_tasks
 FILES = "/etc/postfix/main.cf /etc/postfix/master.cf"
 
 
@@ -213,8 +214,11 @@ def test_unchanged_server_takes_one_read_and_any_drift_takes_the_full_path(targe
     assert recap(out)["changed"] == 0
 
     # A role variable the configuration reads but that changes nothing on the server (the DNS TTL):
-    # the configuration part runs, predicts once and writes nothing; the certificate and Dovecot
-    # parts are not due and no package, certificate or Dovecot task runs.
+    # the configuration part runs, predicts once and writes nothing on the server; the certificate
+    # and Dovecot parts are not due and no package, certificate or Dovecot task runs. The one change
+    # is the zone-file fragment on the controller, which carries the TTL.
+    server_files = "find /etc/postfix /etc/dovecot -type f -exec sha256sum {} + | sort"
+    before = target.run(server_files).stdout
     rc, out = converge(extra={"postfix_hardening_dns_ttl": 7200})
     assert rc == 0, out[-3000:]
     assert "Not due, skipped: certificates, dovecot." in out, out[-3000:]
@@ -228,6 +232,12 @@ def test_unchanged_server_takes_one_read_and_any_drift_takes_the_full_path(targe
     # nothing changed, so the first read is the result and is not repeated
     assert re.search(r"TASK \[mailsec\.postfix\.postfix_hardening : Read the live state after[^\n]*\nok:", out) is None
     assert "7200 IN TLSA 3 1 1" in out
+    assert changed_tasks(out) == ["Zone-file fragment on the controller"], changed_tasks(out)
+    assert recap(out)["changed"] == 1
+    assert target.run(server_files).stdout == before
+    rc, out = converge(extra={"postfix_hardening_dns_ttl": 7200})
+    assert rc == 0, out[-3000:]
+    assert "Unchanged since the last converge" in out  # the record took the new TTL
     assert recap(out)["changed"] == 0
     rc, out = converge()
     assert rc == 0, out[-3000:]
