@@ -212,3 +212,35 @@ def plan(info, inputs):
         result["everything"] = bool(found) and found[0].startswith(_EVERY_PART)
         result["relay_sasl_missing"] = relay_sasl_missing(info)
     return result
+
+
+def _changed(result):
+    """Whether a registered task result (or a plain bool) says the file would be written."""
+    if isinstance(result, Mapping):
+        return bool(result.get("changed"))
+    return bool(result)
+
+
+def drift(config_plan, files=None):
+    """What a check-mode converge found different from what the role writes, one phrase per kind:
+    the main.cf parameters and master.cf services the ``postfix_config`` prediction ``config_plan``
+    would change (a duplicate it would remove counts as a change of that parameter), then the files
+    whose template task would write them. ``files`` is a list of ``{name, result}`` (``result``: the
+    registered task result, or a bool). Empty: nothing drifted."""
+    plan = config_plan if isinstance(config_plan, Mapping) else {}
+    params = []
+    for name in list(plan.get("changed_params") or []) + list(plan.get("removed_duplicates") or []):
+        if name not in params:
+            params.append(name)
+    services = list(plan.get("changed_services") or [])
+    written = []
+    for entry in files or []:
+        if not isinstance(entry, Mapping) or not entry.get("name"):
+            raise ConvergeError("each file must be a dict with a name and a result, got %r" % (entry,))
+        if _changed(entry.get("result")):
+            written.append(str(entry["name"]))
+    out = []
+    for label, names in (("main.cf parameter(s)", params), ("master.cf service(s)", services), ("file(s)", written)):
+        if names:
+            out.append("%s %s" % (label, ", ".join(names)))
+    return out

@@ -8,6 +8,7 @@ import copy
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.mailsec.postfix.plugins.filter.converge_drift import converge_drift
 from ansible_collections.mailsec.postfix.plugins.filter.converge_plan import converge_plan
 from ansible_collections.mailsec.postfix.plugins.plugin_utils import _converge
 
@@ -291,3 +292,46 @@ def test_everything_is_due_only_when_nothing_is_known_to_be_in_place():
     info = recorded_info()
     info["fingerprints"][CERT["path"]] = "6" * 64
     assert part_plan(info)["everything"] is False
+
+
+# ---------------------------------------------------------------- the drift alarm's phrases
+
+
+def test_drift_names_parameters_services_and_files_in_that_order():
+    plan = {
+        "changed_params": ["smtpd_tls_protocols", "smtpd_tls_received_header"],
+        "removed_duplicates": ["smtpd_tls_protocols", "smtp_tls_loglevel"],
+        "changed_services": ["submission/inet"],
+    }
+    files = [
+        {"name": "/etc/postfix/tls_policy", "result": {"changed": True}},
+        {"name": "/etc/postfix/sasl_passwd", "result": {"changed": False}},
+        {"name": "/etc/postfix/sender_logins", "result": {"skipped": True}},
+        {"name": "the Dovecot auth listener drop-in", "result": True},
+    ]
+    assert converge_drift(plan, files) == [
+        "main.cf parameter(s) smtpd_tls_protocols, smtpd_tls_received_header, smtp_tls_loglevel",
+        "master.cf service(s) submission/inet",
+        "file(s) /etc/postfix/tls_policy, the Dovecot auth listener drop-in",
+    ]
+
+
+@pytest.mark.parametrize("plan", [None, {}, {"changed_params": [], "changed_services": []}])
+def test_no_drift_when_the_prediction_changes_nothing(plan):
+    assert converge_drift(plan, [{"name": "/etc/postfix/tls_policy", "result": {"changed": False}}]) == []
+    assert converge_drift(plan) == []
+
+
+@pytest.mark.parametrize(
+    "plan, files, message",
+    [
+        ("changed", None, "postfix_config check-mode result"),
+        ({}, "tls_policy", "files must be a list"),
+        ({}, {"name": "x"}, "files must be a list"),
+        ({}, [{"result": True}], "name and a result"),
+        ({}, ["tls_policy"], "name and a result"),
+    ],
+)
+def test_drift_refuses_inputs_of_the_wrong_shape(plan, files, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        converge_drift(plan, files)
